@@ -1,0 +1,49 @@
+# The two commands a newcomer needs (see README.md):
+#   make lab   set everything up and open the course in JupyterLab
+#   make test  set everything up and run the whole test suite
+# Both create .venv when it is missing and are quick when it is already set up.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamp files remember which pyproject.toml the environment was installed
+# from, so editing the dependencies re-installs and nothing else does.
+LAB_STAMP := $(VENV)/.installed-lab
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: lab test notebooks exercises lint format bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/autodidact start
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check autodidact tests benchmarks
+	$(BIN)/ruff format --check autodidact tests benchmarks
+	$(BIN)/python -m pytest
+
+notebooks: $(TEST_STAMP)
+	$(BIN)/autodidact run-notebooks
+
+exercises: $(TEST_STAMP)
+	$(BIN)/autodidact make-exercises
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format autodidact tests benchmarks
+	$(BIN)/ruff check --fix autodidact tests benchmarks
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/overhead.py

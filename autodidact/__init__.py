@@ -1,0 +1,32 @@
+"""autodidact: automatic differentiation you can read in a sitting.
+
+    import autodidact.numpy as anp
+    from autodidact import grad
+
+    def f(x):
+        return anp.sum(anp.tanh(x) ** 2)
+
+    grad(f)(anp.ones(3))
+
+The API follows HIPS Autograd. Read the library in this order: `tracer.py`
+(boxes and nodes), `reverse.py` (the backward pass), `operators.py` (grad
+and friends), then the NumPy bindings in `numpy/`.
+"""
+
+from .operators import elementwise_grad, grad, jacobian, make_vjp, value_and_grad
+from .reverse import defvjp, defvjp_argnum
+from .test_util import check_grads
+from .tracer import notrace_primitive, primitive
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "elementwise_grad",
+    "make_vjp",
+    "jacobian",
+    "defvjp",
+    "defvjp_argnum",
+    "primitive",
+    "notrace_primitive",
+    "check_grads",
+]
