@@ -13,6 +13,7 @@ The API follows HIPS Autograd. Read the library in this order: `tracer.py`
 and friends), then the NumPy bindings in `numpy/`.
 """
 
+from .checkpoint import checkpoint
 from .operators import elementwise_grad, grad, jacobian, make_vjp, value_and_grad
 from .reverse import defvjp, defvjp_argnum
 from .test_util import check_grads
@@ -29,4 +30,5 @@ __all__ = [
     "primitive",
     "notrace_primitive",
     "check_grads",
+    "checkpoint",
 ]

@@ -36,6 +36,7 @@ from .tracer import Node, getval, isbox, new_box, new_trace_id, take_output
 __all__ = [
     "defvjp",
     "defvjp_argnum",
+    "reads",
     "ReverseNode",
     "toposort",
     "backward_pass",
@@ -74,13 +75,47 @@ def defvjp_argnum(fun: Callable, vjp: Callable) -> None:
     vjp_argnum_rules[fun] = vjp
 
 
+def reads(rule: Callable, *needed: int | str) -> Callable:
+    """Declare which values a VJP rule reads: argument positions, "args" for all, "ans".
+
+    By default a node of the tape keeps its output and all its arguments
+    alive until the backward pass, since a rule may read any of them. Many
+    rules read far less: the VJP of x + y needs only the *shapes* of x and y
+    (to unbroadcast g), the VJP of x * y with respect to x only the value of
+    y. `defvjp(anp.add, reads(vjp_x), reads(vjp_y))` lets the tape replace the
+    arrays such a rule does not read by their shape and dtype, so that long
+    chains of cheap operations do not hold every intermediate array in memory.
+    """
+    rule.reads = frozenset(needed)
+    return rule
+
+
+class ShapeOnly:
+    """Stands in on the tape for an array no rule reads: its shape and dtype, not its data."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, array: Any) -> None:
+        self.shape = np.shape(array)
+        self.dtype = getattr(array, "dtype", np.result_type(array))
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
+
+    def __repr__(self) -> str:
+        return f"ShapeOnly(shape={self.shape}, dtype={self.dtype})"
+
+
 def _find_vjp(fun: Callable, argnum: int) -> Callable:
     rule = vjp_rules.get(fun, {}).get(argnum)
     if rule is not None:
         return rule
     argnum_rule = vjp_argnum_rules.get(fun)
     if argnum_rule is not None:
-        return lambda g, ans, *args, **kwargs: argnum_rule(argnum, g, ans, *args, **kwargs)
+        rule = lambda g, ans, *args, **kwargs: argnum_rule(argnum, g, ans, *args, **kwargs)
+        if hasattr(argnum_rule, "reads"):
+            rule.reads = argnum_rule.reads
+        return rule
     name = getattr(fun, "__name__", repr(fun))
     raise NotImplementedError(
         f"reverse mode has no VJP for argument {argnum} of `{name}`, so it cannot "
@@ -106,11 +141,23 @@ class ReverseNode(Node):
     ) -> None:
         self.parents = parents
         self.fun = fun
-        self.value = value
-        self.args = args
         self.kwargs = kwargs
         self.parent_argnums = parent_argnums
-        self.vjps = tuple(_find_vjp(fun, argnum) for argnum in parent_argnums)
+        self.vjps = vjps = tuple(_find_vjp(fun, argnum) for argnum in parent_argnums)
+        # Keep only the values the rules read (see `reads`): the tape stays lean.
+        needed = set()
+        for vjp in vjps:
+            reads_what = getattr(vjp, "reads", None)
+            if reads_what is None:
+                self.value, self.args = value, args
+                return
+            needed.update(reads_what)
+        self.value = value if "ans" in needed else ShapeOnly(value)
+        dropped = set() if "args" in needed else set(parent_argnums) - needed
+        self.args = tuple(
+            ShapeOnly(arg) if i in dropped and hasattr(arg, "shape") else arg
+            for i, arg in enumerate(args)
+        )
 
     def initialize_root(self) -> None:
         self.parents = ()

@@ -670,3 +670,46 @@ defvjp(
     anp.add_along_axis,
     lambda g, ans, x, indices, axis, shape: anp.take(g, indices, axis=axis),
 )
+
+# ---------------------------------------------------------------------------
+# A lean tape: what each rule reads (see `reverse.reads`). The tape replaces
+# every other argument, and the output, by its shape, so a long chain of these
+# operations does not keep its intermediate arrays alive.
+SHAPES_ONLY = [
+    anp.negative, anp.positive, anp.add, anp.subtract, anp.sum, anp.mean, anp.reshape,
+    anp.ravel, anp.expand_dims, anp.squeeze, anp.atleast_1d, anp.atleast_2d, anp.atleast_3d,
+    anp.copy, anp.asarray, anp.transpose, anp.swapaxes, anp.moveaxis, anp.broadcast_to,
+    anp.flip, anp.fliplr, anp.flipud, anp.roll, anp.triu, anp.tril, anp.tile, anp.repeat,
+    anp.take, anp.pad, anp.concatenate_arrays, anp.cumsum, anp.diagonal, anp.trace,
+    anp.diag_from_vector, anp.add_at_index, anp.add_along_axis, anp.deg2rad, anp.rad2deg,
+]  # fmt: skip
+READS_OUTPUT = [anp.exp, anp.exp2, anp.expm1, anp.sqrt, anp.cbrt, anp.tanh, anp.tan, anp.reciprocal]
+READS_INPUT = [
+    anp.log, anp.log2, anp.log10, anp.log1p, anp.square, anp.absolute, anp.fabs, anp.sin,
+    anp.cos, anp.arcsin, anp.arccos, anp.arctan, anp.sinh, anp.cosh, anp.arcsinh, anp.arccosh,
+    anp.arctanh,
+]  # fmt: skip
+
+
+def _declare_reads() -> None:
+    from ..reverse import reads, vjp_argnum_rules, vjp_rules
+
+    for fun in SHAPES_ONLY:
+        for rule in list(vjp_rules.get(fun, {}).values()) + [vjp_argnum_rules.get(fun)]:
+            if rule is not None:
+                reads(rule)
+    for fun in READS_OUTPUT:
+        reads(vjp_rules[fun][0], "ans")
+    for fun in READS_INPUT:
+        reads(vjp_rules[fun][0], 0)
+    reads(vjp_rules[anp.multiply][0], 1)  # x_bar = y g: reads y, not x
+    reads(vjp_rules[anp.multiply][1], 0)
+    reads(vjp_rules[anp.divide][0], 1)  # x_bar = g / y
+    reads(vjp_rules[anp.divide][1], 0, 1)
+    reads(vjp_rules[anp.matmul][0], 1)
+    reads(vjp_rules[anp.matmul][1], 0)
+    reads(vjp_rules[anp.dot][0], 1)
+    reads(vjp_rules[anp.dot][1], 0)
+
+
+_declare_reads()

@@ -1,0 +1,51 @@
+"""Checkpointing: trade recomputation for memory in reverse mode.
+
+Reverse mode must keep, until the backward pass, every intermediate value a
+VJP rule will read: for a chain of N steps that is N arrays on the tape.
+`checkpoint(fun)` makes fun a single step of the tape that keeps only fun's
+*inputs*. Its interior is not recorded during the forward pass; when the
+backward pass reaches it, fun is run again, this time traced, and the
+cotangent is pulled back through that fresh, short tape, which is then freed.
+
+Split a chain of N steps into segments of k steps and checkpoint each
+segment: the forward pass keeps N / k segment inputs, the backward pass one
+segment's k intermediates at a time, so memory is about N / k + k arrays
+(least at k = sqrt(N)) for the price of one extra forward pass.
+
+    step = checkpoint(lambda x: run_segment(x))
+    def loss(x):
+        for _ in range(n_segments):
+            x = step(x)
+        return anp.sum(x)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from . import reverse
+from .tracer import primitive
+
+__all__ = ["checkpoint"]
+
+
+def checkpoint(fun: Callable) -> Callable:
+    """fun as one step of the tape: keeps its inputs, recomputes its interior when needed."""
+
+    @primitive
+    @functools.wraps(fun)
+    def checkpointed(*args: Any, **kwargs: Any) -> Any:
+        return fun(*args, **kwargs)
+
+    def recompute_and_pull_back(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        def fun_of_one_argument(x: Any) -> Any:
+            return fun(*args[:argnum], x, *args[argnum + 1 :], **kwargs)
+
+        vjp, _ = reverse.make_vjp(fun_of_one_argument, args[argnum])
+        return vjp(g)
+
+    # The rule reads the inputs again, but never the output: drop it from the tape.
+    reverse.defvjp_argnum(checkpointed, reverse.reads(recompute_and_pull_back, "args"))
+    return checkpointed
