@@ -95,9 +95,9 @@ class ShapeOnly:
 
     __slots__ = ("shape", "dtype")
 
-    def __init__(self, array: Any) -> None:
-        self.shape = np.shape(array)
-        self.dtype = getattr(array, "dtype", np.result_type(array))
+    def __init__(self, array: np.ndarray) -> None:
+        self.shape = array.shape
+        self.dtype = array.dtype
 
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape)))
@@ -152,10 +152,12 @@ class ReverseNode(Node):
                 self.value, self.args = value, args
                 return
             needed.update(reads_what)
-        self.value = value if "ans" in needed else ShapeOnly(value)
+        self.value = (
+            ShapeOnly(value) if "ans" not in needed and type(value) is np.ndarray else value
+        )
         dropped = set() if "args" in needed else set(parent_argnums) - needed
         self.args = tuple(
-            ShapeOnly(arg) if i in dropped and hasattr(arg, "shape") else arg
+            ShapeOnly(arg) if i in dropped and type(arg) is np.ndarray else arg
             for i, arg in enumerate(args)
         )
 
@@ -231,13 +233,17 @@ def backward_pass(seeds: list[tuple[Node, Any]]) -> dict[Node, Any]:
     return root_adjoints
 
 
+def _shape(x: Any) -> tuple:
+    """x.shape for arrays, Boxes and stand-ins; () for Python numbers."""
+    return getattr(x, "shape", ())
+
+
 def _check_shape(contribution: Any, node: ReverseNode, argnum: int) -> None:
     """A VJP must return an adjoint shaped like its argument: say which rule broke that."""
     argument = node.args[argnum]
     if node.fun is take_output:
         return
-    expected = np.shape(getval(argument))
-    got = np.shape(getval(contribution))
+    expected, got = _shape(argument), _shape(contribution)
     if expected != got:
         name = getattr(node.fun, "__name__", repr(node.fun))
         raise ValueError(
