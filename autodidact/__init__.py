@@ -14,7 +14,21 @@ and friends), then the NumPy bindings in `numpy/`.
 """
 
 from .checkpoint import checkpoint
-from .operators import elementwise_grad, grad, jacobian, make_vjp, value_and_grad
+from .forward import def_linear, defjvp, defjvp_argnum
+from .operators import (
+    elementwise_grad,
+    grad,
+    hessian,
+    hessian_tensor_product,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    make_hvp,
+    make_jvp,
+    make_vjp,
+    value_and_grad,
+)
 from .reverse import defvjp, defvjp_argnum
 from .test_util import check_grads
 from .tracer import notrace_primitive, primitive
@@ -25,8 +39,18 @@ __all__ = [
     "elementwise_grad",
     "make_vjp",
     "jacobian",
+    "make_jvp",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "hessian_tensor_product",
+    "hvp",
+    "make_hvp",
     "defvjp",
     "defvjp_argnum",
+    "defjvp",
+    "defjvp_argnum",
+    "def_linear",
     "primitive",
     "notrace_primitive",
     "check_grads",

@@ -8,6 +8,12 @@ signatures of HIPS Autograd:
     elementwise_grad(fun, argnum=0)(*args)  the VJP with a vector of ones
     make_vjp(fun, argnum=0)(*args)          (vjp, fun(*args)), vjp(g) = g^T J
     jacobian(fun, argnum=0)(*args)          the full Jacobian, one VJP per output entry
+    make_jvp(fun, argnum=0)(*args)(v)       (fun(*args), J v), by forward mode
+    jacfwd(fun, argnum=0)(*args)            the full Jacobian, one JVP per input entry
+    jacrev(fun, argnum=0)(*args)            the same, one VJP per output entry (= jacobian)
+    hessian(fun, argnum=0)(*args)           the matrix of second derivatives
+    hvp(fun, argnum=0)(*args, v)            H v, without forming H
+    make_hvp(fun, argnum=0)(*args)          (hvp, gradient): H v for many v from one trace
 
 `argnum` picks the positional argument to differentiate by; a tuple of
 argnums differentiates by several at once and returns a tuple of gradients.
@@ -23,11 +29,24 @@ from typing import Any
 
 import numpy as np
 
-from . import reverse
+from . import forward, reverse
 from .containers import flatten, leaf_paths
 from .tracer import getval, isbox
 
-__all__ = ["grad", "value_and_grad", "elementwise_grad", "make_vjp", "jacobian"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "elementwise_grad",
+    "make_vjp",
+    "jacobian",
+    "make_jvp",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "hessian_tensor_product",
+    "hvp",
+    "make_hvp",
+]
 
 Argnum = int | tuple[int, ...]
 
@@ -187,11 +206,13 @@ def _inexact_dtype(x: Any) -> np.dtype:
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
 
 
-def jacobian(fun: Callable, argnum: Argnum = 0) -> Callable:
+def jacrev(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The Jacobian of fun with respect to args[argnum], by reverse mode.
 
     One VJP per output entry: row i is e_i^T J. The result has shape
     `output.shape + input.shape` (for f: R^n -> R^m, the m x n matrix).
+    One trace, m backward passes: the mode of choice for wide Jacobians
+    (few outputs, many inputs). `jacobian` is this function.
     """
 
     @functools.wraps(fun)
@@ -215,3 +236,125 @@ def jacobian(fun: Callable, argnum: Argnum = 0) -> Callable:
         return anp.reshape(anp.stack(rows), out_shape + in_shape)
 
     return jacobian_fun
+
+
+jacobian = jacrev  # as in Autograd, the Jacobian is computed by reverse mode
+
+
+# ---------------------------------------------------------------------------
+# Forward mode and second derivatives
+
+
+def make_jvp(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """make_jvp(fun, argnum)(*args)(v) -> (ans, jvp): push the tangent v forward.
+
+    jvp = J v, the directional derivative of fun at args along v, where J is
+    the Jacobian with respect to args[argnum]; v is shaped like that
+    argument. Each call of the returned function runs fun once, carrying the
+    tangent along with the value (forward mode keeps no trace to reuse).
+
+        >>> import autodidact.numpy as anp
+        >>> make_jvp(anp.sin)(0.0)(2.0)
+        (np.float64(0.0), np.float64(2.0))
+    """
+
+    @functools.wraps(fun)
+    def jvp_maker(*args: Any, **kwargs: Any) -> Callable[[Any], tuple[Any, Any]]:
+        unary_fun, x = select_argument(fun, args, kwargs, argnum, _operator_name("make_jvp", fun))
+        return forward.make_jvp(unary_fun, x)
+
+    return jvp_maker
+
+
+def _stack_entries(entries: list, shape: tuple) -> Any:
+    """Stack Jacobian columns (or rows) along the last axis and reshape them to `shape`."""
+    if not any(isbox(entry) for entry in entries):
+        return np.reshape(np.stack(entries, axis=-1), shape)
+    from . import numpy as anp  # nested: the Jacobian is assembled with traced operations
+
+    return anp.reshape(anp.stack(entries, axis=-1), shape)
+
+
+def jacfwd(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """The Jacobian of fun with respect to args[argnum], by forward mode.
+
+    One JVP per input entry: column j is J e_j, the tangent of the output
+    when input entry j moves at unit speed. The result has shape
+    `output.shape + input.shape`, like `jacrev`'s. For f: R^n -> R^m this
+    is n forward passes against jacrev's m backward passes: jacfwd wins for
+    tall Jacobians (many outputs, few inputs).
+    """
+
+    @functools.wraps(fun)
+    def jacobian_fun(*args: Any, **kwargs: Any) -> Any:
+        caller = _operator_name("jacfwd", fun)
+        unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
+        if not isinstance(argnum, int) or isinstance(x, (tuple, list, dict)):
+            raise TypeError(f"{caller} needs a single array argument; got a {type(x).__name__}")
+        push_forward = forward.make_jvp(unary_fun, x)
+        in_shape = np.shape(getval(x))
+        size = int(np.prod(in_shape))
+        columns, ans = [], None
+        for unit_vector in np.eye(size, dtype=_inexact_dtype(x)):
+            ans, column = push_forward(unit_vector.reshape(in_shape))
+            columns.append(column)
+        if not columns:  # an input with no entries: the Jacobian is empty
+            ans = unary_fun(x)
+        if isinstance(ans, (tuple, list, dict)):
+            raise TypeError(f"{caller} needs the function to return a single array")
+        out_shape = np.shape(getval(ans))
+        if not columns:
+            return np.zeros(out_shape + in_shape, dtype=_inexact_dtype(ans))
+        return _stack_entries(columns, out_shape + in_shape)
+
+    return jacobian_fun
+
+
+def hessian(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """The Hessian H[i, j] = d^2 fun / dx_i dx_j of a scalar-valued function.
+
+    Computed forward-over-reverse, jacfwd(grad(fun)): the gradient is a
+    function R^n -> R^n, so its Jacobian is square and both modes need n
+    passes; a JVP through the gradient's reverse pass is the cheaper pass.
+    The result has shape `input.shape + input.shape`.
+    """
+    return jacfwd(grad(fun, argnum), argnum)
+
+
+def hessian_tensor_product(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """hessian_tensor_product(fun, argnum)(*args, v) -> H v, without forming H.
+
+    H v is the directional derivative of the gradient along v:
+
+        H v = d/dt grad f(x + t v) at t = 0,
+
+    one JVP of grad (forward-over-reverse), so it costs a small multiple of
+    one gradient, whatever the size of x; forming H would cost n gradients.
+    v is shaped like args[argnum] and is passed after the function's own
+    arguments. `hvp` is the same function.
+    """
+    gradient = grad(fun, argnum)
+
+    @functools.wraps(fun)
+    def hessian_times(*args_and_v: Any, **kwargs: Any) -> Any:
+        *args, v = args_and_v
+        caller = _operator_name("hessian_tensor_product", fun)
+        unary_gradient, x = select_argument(gradient, tuple(args), kwargs, argnum, caller)
+        return forward.make_jvp(unary_gradient, x)(v)[1]
+
+    return hessian_times
+
+
+hvp = hessian_tensor_product
+
+
+def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """make_hvp(fun, argnum)(*args) -> (hvp, gradient): many H v at one point, one trace.
+
+    As in Autograd, the gradient's computation is traced once and hvp(v) is
+    a VJP through it: v^T H, which is H v because H is symmetric
+    (reverse-over-reverse). Each further v costs one backward pass and no
+    new trace. The second value is the gradient at args (the function whose
+    Jacobian is H), not fun's value.
+    """
+    return make_vjp(grad(fun, argnum), argnum)

@@ -199,6 +199,8 @@ def add_adjoints(total: Any, contribution: Any) -> Any:
     """total + contribution, where None means zero and tuples add entry by entry."""
     if total is None:
         return contribution
+    if contribution is None:
+        return total
     if type(total) is tuple:
         return tuple(add_adjoints(t, c) for t, c in zip(total, contribution, strict=True))
     return total + contribution

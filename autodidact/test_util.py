@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import reverse
+from . import forward, reverse
 from .containers import flatten
 from .finite_differences import directional_derivative
 from .tracer import getval
@@ -29,9 +29,6 @@ __all__ = ["check_grads", "check_vjp", "check_jvp"]
 
 EPS = 1e-6
 TOLERANCE = 1e-6
-
-# Forward mode registers its own JVP maker here: (fun, x) -> jvp(v) -> (ans, tangent)
-forward_jvp_maker: list[Callable] = []
 
 
 def _map_leaves(fun: Callable, *structures: Any) -> Any:
@@ -91,14 +88,9 @@ def check_vjp(fun: Callable, x: Any, rng: np.random.Generator | None = None) -> 
 
 def check_jvp(fun: Callable, x: Any, rng: np.random.Generator | None = None) -> None:
     """Check forward mode at x along one random input direction."""
-    if not forward_jvp_maker:
-        raise NotImplementedError(
-            "forward mode is not available yet, so check_grads cannot check 'fwd'; "
-            "pass modes=['rev'] to check reverse mode only"
-        )
     rng = np.random.default_rng(0) if rng is None else rng
     v = _random_like(x, rng)
-    _, tangent = forward_jvp_maker[0](fun, x)(v)
+    _, tangent = forward.make_jvp(fun, x)(v)
     u = _random_like(tangent, rng)
     automatic = _inner(u, tangent)
     numeric = _inner(u, directional_difference(fun, x, v))
@@ -140,7 +132,7 @@ def _check(fun: Callable, x: Any, modes: Sequence[str], order: int, rng: np.rand
 
             def jvp_of(packed: tuple) -> Any:
                 point, direction = packed
-                return forward_jvp_maker[0](fun, point)(direction)[1]
+                return forward.make_jvp(fun, point)(direction)[1]
 
             _check(jvp_of, (x, _random_like(x, rng)), modes, order - 1, rng)
     if "rev" in modes:
