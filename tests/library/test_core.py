@@ -180,3 +180,16 @@ def test_readme_example_runs_as_printed(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2
     assert float(printed[1]) == pytest.approx(-2 * np.tanh(0.5) * (1 - np.tanh(0.5) ** 2))
+
+
+def test_several_outputs_of_a_multi_output_primitive_used_together():
+    def f(A):
+        U, s, Vt = anp.linalg.svd(A, full_matrices=False)
+        return anp.sum(U) * anp.sum(s)
+
+    A = np.array([[2.0, 0.3], [0.1, 1.0], [0.5, -0.4]])
+    f_plain = lambda A: (
+        np.sum(np.linalg.svd(A, full_matrices=False)[0])
+        * np.sum(np.linalg.svd(A, compute_uv=False))
+    )
+    np.testing.assert_allclose(grad(f)(A), numerical_gradient(f_plain, A), rtol=1e-6, atol=1e-8)
