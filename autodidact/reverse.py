@@ -221,8 +221,6 @@ def backward_pass(seeds: list[tuple[Node, Any]]) -> dict[Node, Any]:
         if not node.parents:
             root_adjoints[node] = g
             continue
-        if type(node.value) is not tuple and type(g) is tuple:
-            raise AssertionError("internal error: a tuple adjoint for a single output")
         if type(g) is tuple:  # outputs of a multi-output primitive that were never used
             g = tuple(
                 np.zeros_like(getval(v)) if gi is None else gi

@@ -198,8 +198,10 @@ def primitive(raw_fun: Callable) -> Callable:
         parents = tuple(args[argnum]._node for argnum in argnums)
         answer = wrapped(*arg_values, **kwargs)
         node_type = type(parents[0])
-        node = node_type(answer, wrapped, tuple(arg_values), kwargs, tuple(argnums), parents)
-        if type(answer) is tuple or isinstance(answer, tuple) and hasattr(answer, "_fields"):
+        several_outputs = isinstance(answer, tuple)  # a tuple or a namedtuple (an SVD, ...)
+        value = tuple(answer) if several_outputs else answer
+        node = node_type(value, wrapped, tuple(arg_values), kwargs, tuple(argnums), parents)
+        if several_outputs:
             return _box_each_output(answer, trace_id, node)
         return new_box(answer, trace_id, node)
 
@@ -220,13 +222,14 @@ def _box_each_output(outputs: tuple, trace_id: int, node: Node) -> tuple:
     derivative rules see the whole tuple, as the primitive computed it.
     """
     node_type = type(node)
+    plain_outputs = tuple(outputs)
     boxes = [
         new_box(
             value,
             trace_id,
-            node_type(value, take_output, (outputs, index), {}, (0,), (node,)),
+            node_type(value, take_output, (plain_outputs, index), {}, (0,), (node,)),
         )
-        for index, value in enumerate(outputs)
+        for index, value in enumerate(plain_outputs)
     ]
     return type(outputs)(*boxes) if hasattr(outputs, "_fields") else tuple(boxes)
 

@@ -193,3 +193,17 @@ def test_several_outputs_of_a_multi_output_primitive_used_together():
         * np.sum(np.linalg.svd(A, compute_uv=False))
     )
     np.testing.assert_allclose(grad(f)(A), numerical_gradient(f_plain, A), rtol=1e-6, atol=1e-8)
+
+
+def test_a_primitive_returning_a_namedtuple_is_traced_output_by_output():
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "twice square")
+
+    @primitive
+    def pair(x):
+        return Pair(2 * x, x**2)
+
+    defvjp(pair, lambda g, ans, x: 2 * g[0] + 2 * x * g[1])
+    assert grad(lambda x: pair(x).square + pair(x)[0])(3.0) == 8.0
+    assert grad(lambda x: pair(x).twice)(3.0) == 2.0
