@@ -1,0 +1,325 @@
+"""Checks for sheet 01, finite differences.
+
+Each check tries the student's function on several inputs, among them one
+that a plausible wrong answer gets wrong: a large eps at which one-sided and
+central quotients differ, an integer array, a caller's array that must not be
+changed, a gradient that is wrong in one coordinate only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from autodidact.course.checking import (
+    CheckFailed,
+    call_student,
+    exercise_check,
+    expect,
+    expect_close,
+    format_value,
+)
+from autodidact.finite_differences import directional_derivative, numerical_gradient
+
+SHEET = "01_finite_differences"
+
+
+def sum_of_squares(x: np.ndarray) -> float:
+    return np.sum(x**2)
+
+
+def sum_of_exp(x: np.ndarray) -> float:
+    return np.sum(np.exp(x))
+
+
+def sum_of_sin(x: np.ndarray) -> float:
+    return np.sum(np.sin(x))
+
+
+def log_sum_exp(x: np.ndarray) -> float:
+    return np.log(np.sum(np.exp(x)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e)
+
+
+class CountingFunction:
+    """Wraps f and counts how often it is evaluated."""
+
+    def __init__(self, f: Callable) -> None:
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, x: np.ndarray) -> float:
+        self.calls += 1
+        return self.f(x)
+
+
+def gradient_of(student: Callable, f: Callable, x: np.ndarray, on: str, **kwargs) -> object:
+    """Call the student's gradient function; fail if it changed the caller's x."""
+    x_before = x.copy()
+    got = call_student(student, f, x, on=on, **kwargs)
+    expect(
+        np.array_equal(x, x_before),
+        on=on,
+        expected=f"x unchanged after the call, {format_value(x_before)}",
+        got=f"x = {format_value(x)}",
+        hint="your function must not change the caller's array: step on a copy, "
+        "e.g. x_step = x.copy() or x + eps * e_i.",
+    )
+    return got
+
+
+def central_hint(got: object, expected: np.ndarray, x: np.ndarray, default: str) -> str:
+    """A hint aimed at the likely mistake behind a wrong central difference."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return default
+    if got_array.shape == x.shape and np.allclose(got_array, 2 * expected, rtol=1e-4):
+        return "the step from x - eps to x + eps is 2 eps long: divide by 2 eps."
+    return default
+
+
+def _check_shared_behaviour(student: Callable, name: str) -> None:
+    """Integer input and the caller's array: the same for both difference quotients."""
+    x_int = np.array([1, 2, 3])
+    on = f"f(x) = sum(x**2), integer x = {format_value(x_int)}"
+    got = gradient_of(student, sum_of_squares, x_int, on=on)
+    expect_close(
+        got,
+        2.0 * x_int,
+        on=on,
+        rtol=1e-4,
+        atol=1e-4,
+        hint="convert x to floats first, e.g. x = np.asarray(x, dtype=float): "
+        "adding eps to an integer array rounds the step away.",
+    )
+
+    x = np.array([0.3, -1.1, 2.0])
+    gradient_of(student, sum_of_squares, x, on=f"f(x) = sum(x**2), x = {format_value(x)}")
+
+
+@exercise_check("forward_difference", sheet=SHEET)
+def forward_difference(student: Callable) -> str:
+    """The one-sided gradient (f(x + eps e_i) - f(x)) / eps, with d + 1 evaluations."""
+    x = np.array([1.0, -2.0, 0.5])
+    on = f"f(x) = sum(x**2), x = {format_value(x)}"
+    got = gradient_of(student, sum_of_squares, x, on=on)
+    expect_close(
+        got,
+        2.0 * x,
+        on=on,
+        rtol=1e-5,
+        atol=1e-5,
+        hint="return the array of (f(x + eps e_i) - f(x)) / eps, one entry per coordinate i.",
+    )
+
+    # At eps = 1e-3 the one-sided quotient is off by about eps/2 relative,
+    # the central one by eps^2/6: the two answers differ in the fourth digit.
+    x = np.array([0.0, 1.0])
+    eps = 1e-3
+    on = f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}"
+    got = gradient_of(student, sum_of_exp, x, eps=eps, on=on)
+    expected = numerical_gradient(sum_of_exp, x, eps=eps, method="one-sided")
+    hint = "use the one-sided quotient (f(x + eps e_i) - f(x)) / eps with the eps you were given."
+    try:
+        got_array = np.asarray(got, dtype=float)
+        central = numerical_gradient(sum_of_exp, x, eps=eps, method="central")
+        if got_array.shape == x.shape and np.allclose(got_array, central, rtol=1e-9):
+            hint = (
+                "that is the central quotient; this exercise asks for the one-sided "
+                "(f(x + eps e_i) - f(x)) / eps."
+            )
+        elif got_array.shape == x.shape and np.allclose(got_array, np.exp(x), rtol=1e-6):
+            hint = "use the eps argument you were given rather than a fixed step."
+    except (TypeError, ValueError):
+        pass
+    expect_close(got, expected, on=on, rtol=1e-8, hint=hint)
+
+    _check_shared_behaviour(student, "forward_difference")
+
+    counted = CountingFunction(sum_of_squares)
+    x = np.arange(4.0)
+    on = f"f(x) = sum(x**2), x = {format_value(x)}"
+    gradient_of(student, counted, x, on=on)
+    expect(
+        counted.calls <= x.size + 1,
+        on=on,
+        expected=f"at most d + 1 = {x.size + 1} evaluations of f",
+        got=f"{counted.calls}",
+        hint="evaluate f(x) once, before the loop: a one-sided gradient costs d + 1 "
+        "evaluations of f.",
+    )
+    return "right on 5 inputs, including eps = 1e-3 (one-sided, not central), with d + 1 calls."
+
+
+@exercise_check("central_difference", sheet=SHEET)
+def central_difference(student: Callable) -> str:
+    """The central gradient (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."""
+    x = np.array([1.0, -2.0, 0.5])
+    on = f"f(x) = sum(x**2), x = {format_value(x)}"
+    got = gradient_of(student, sum_of_squares, x, on=on)
+    expect_close(
+        got,
+        2.0 * x,
+        on=on,
+        rtol=1e-4,
+        atol=1e-4,
+        hint=central_hint(
+            got,
+            2.0 * x,
+            x,
+            "return the array of (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), "
+            "one entry per coordinate i.",
+        ),
+    )
+
+    # At the default eps = 1e-5 a one-sided quotient is off by about 5e-6;
+    # the central quotient is good to about 1e-10.
+    x = np.array([0.5, 1.2, -2.0])
+    on = f"f(x) = sum(sin(x)), x = {format_value(x)} (true gradient cos(x))"
+    got = gradient_of(student, sum_of_sin, x, on=on)
+    expect_close(
+        got,
+        np.cos(x),
+        on=on,
+        rtol=1e-8,
+        atol=1e-8,
+        what="to within 1e-8",
+        hint="that is the accuracy of a one-sided quotient (error ~ eps); the central "
+        "quotient (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) has error ~ eps^2.",
+    )
+
+    x = np.array([0.0, 1.0])
+    eps = 1e-2
+    on = f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}"
+    got = gradient_of(student, sum_of_exp, x, eps=eps, on=on)
+    expected = numerical_gradient(sum_of_exp, x, eps=eps, method="central")
+    hint = "use (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with the eps you were given."
+    try:
+        got_array = np.asarray(got, dtype=float)
+        if got_array.shape == x.shape and np.allclose(got_array, 2 * expected, rtol=1e-9):
+            hint = "the step from x - eps to x + eps is 2 eps long: divide by 2 eps."
+        elif got_array.shape == x.shape and np.allclose(got_array, np.exp(x), rtol=1e-7):
+            hint = "use the eps argument you were given rather than a fixed step."
+    except (TypeError, ValueError):
+        pass
+    expect_close(got, expected, on=on, rtol=1e-9, hint=hint)
+
+    _check_shared_behaviour(student, "central_difference")
+    return "right on 5 inputs, including the accuracy (1e-8 at eps = 1e-5) only central reaches."
+
+
+def _relative_error_result(result: object, on: str) -> float:
+    """The student's return value as a non-negative float, or a FAIL."""
+    try:
+        value = float(np.asarray(result, dtype=float))
+        valid = np.ndim(result) == 0 and np.isfinite(value) and value >= 0
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise CheckFailed(
+            f"{on}: expected one non-negative number (the relative error), "
+            f"got {format_value(result)}",
+            "return |numeric - analytic| / max(|numeric|, |analytic|) as a float.",
+        )
+    return value
+
+
+@exercise_check("gradient_check", sheet=SHEET)
+def gradient_check(student: Callable) -> str:
+    """Relative error between delta^T grad_f(x) and a central directional difference."""
+    x = np.array([0.2, -0.7, 1.5, 0.1, -1.3])
+
+    on = f"f = logsumexp, the right gradient (softmax), x = {format_value(x)}"
+    error = _relative_error_result(call_student(student, log_sum_exp, softmax, x, on=on), on)
+    expect(
+        error < 1e-6,
+        on=on,
+        expected="a relative error below 1e-6",
+        got=f"{error:.3g}",
+        hint="compare (f(x + eps delta) - f(x - eps delta)) / (2 eps) with "
+        "np.dot(delta, grad_f(x)) for one random unit direction delta.",
+    )
+
+    too_big = lambda x: 1.1 * softmax(x)
+    on = f"f = logsumexp, a gradient 10% too large, x = {format_value(x)}"
+    error = _relative_error_result(call_student(student, log_sum_exp, too_big, x, on=on), on)
+    expect(
+        error > 1e-2,
+        on=on,
+        expected="a relative error near 0.1",
+        got=f"{error:.3g}",
+        hint="the error must grow when grad_f is wrong: compare the numeric directional "
+        "derivative with np.dot(delta, grad_f(x)).",
+    )
+    again = _relative_error_result(call_student(student, log_sum_exp, too_big, x, on=on), on)
+    expect(
+        again == error,
+        on=on + ", called twice with seed = 0",
+        expected=f"the same result twice, {error:.6g}",
+        got=f"{again:.6g}",
+        hint="draw the direction from np.random.default_rng(seed), so a check can be repeated.",
+    )
+
+    def wrong_in_last(x: np.ndarray) -> np.ndarray:
+        g = softmax(x)
+        g[-1] += 1.0
+        return g
+
+    on = f"f = logsumexp, a gradient wrong only in its last entry, x = {format_value(x)}"
+    errors = [
+        _relative_error_result(
+            call_student(student, log_sum_exp, wrong_in_last, x, seed=seed, on=on), on
+        )
+        for seed in range(5)
+    ]
+    expect(
+        max(errors) > 1e-2,
+        on=on + ", seeds 0 to 4",
+        expected="a large relative error for some seed",
+        got=format_value(np.array(errors)),
+        hint="use a random direction, e.g. np.random.default_rng(seed).standard_normal(x.shape): "
+        "a fixed coordinate direction misses errors in the other coordinates.",
+    )
+    expect(
+        len(set(errors)) > 1,
+        on=on + ", seeds 0 to 4",
+        expected="a different direction, so a different error, for each seed",
+        got=f"the same error for every seed, {errors[0]:.6g}",
+        hint="use the seed you were given: np.random.default_rng(seed).",
+    )
+
+    big = lambda x: 1e8 * log_sum_exp(x)
+    big_grad = lambda x: 1e8 * softmax(x)
+    on = f"f = 1e8 * logsumexp, the right gradient, x = {format_value(x)}"
+    error = _relative_error_result(call_student(student, big, big_grad, x, on=on), on)
+    expect(
+        error < 1e-6,
+        on=on,
+        expected="a relative error below 1e-6",
+        got=f"{error:.3g}",
+        hint="divide the difference by the size of the derivatives, "
+        "max(|numeric|, |analytic|): an absolute error grows with the scale of f.",
+    )
+
+    tiny = lambda x: 1e-8 * log_sum_exp(x)
+    tiny_wrong = lambda x: 1.1e-8 * softmax(x)
+    on = f"f = 1e-8 * logsumexp, a gradient 10% too large, x = {format_value(x)}"
+    error = _relative_error_result(call_student(student, tiny, tiny_wrong, x, on=on), on)
+    expect(
+        error > 1e-2,
+        on=on,
+        expected="a relative error near 0.1",
+        got=f"{error:.3g}",
+        hint="divide the difference by the size of the derivatives, "
+        "max(|numeric|, |analytic|): an absolute error hides mistakes in a small f.",
+    )
+    return "right and wrong gradients told apart, at scales 1e-8 to 1e8, in every direction."
+
+
+__all__ = ["forward_difference", "central_difference", "gradient_check", "directional_derivative"]
