@@ -1,9 +1,7 @@
-"""Forward mode: every JVP rule held to central differences, to second order, in both modes.
+"""Forward mode: nesting with reverse mode, user rules, containers and error messages.
 
-The catalogue is shared with test_vjp_rules.py. check_grads with
-modes=['fwd', 'rev'] and order=2 checks the JVP, the VJP and every nesting
-of the two: forward-over-forward, reverse-over-forward, forward-over-reverse
-and reverse-over-reverse.
+Every rule of the catalogue is held to central differences in both modes by
+test_rules.py.
 """
 
 import numpy as np
@@ -14,45 +12,6 @@ from autodidact import check_grads, def_linear, defjvp, forward, grad, make_jvp,
 from autodidact.numpy import numpy_wrapper
 
 from . import catalogue as cat
-
-MODES = ["fwd", "rev"]
-
-
-@pytest.mark.parametrize("name", sorted(cat.UNARY))
-@pytest.mark.parametrize("shape", cat.SHAPES, ids=str)
-def test_unary(name, shape):
-    fun, draw = cat.UNARY[name]
-    x = draw(*shape) if shape else float(draw())
-    check_grads(fun, modes=MODES, order=2)(x)
-
-
-@pytest.mark.parametrize("name", sorted(cat.BINARY))
-@pytest.mark.parametrize("shapes", cat.BROADCAST_SHAPES, ids=str)
-def test_binary_with_broadcasting(name, shapes):
-    fun, draw_x, draw_y = cat.BINARY[name]
-    x_shape, y_shape = shapes
-    x = draw_x(*x_shape) if x_shape else float(draw_x())
-    y = draw_y(*y_shape) if y_shape else float(draw_y())
-    check_grads(fun, modes=MODES, order=2)(x, y)
-
-
-def _cases(cases):
-    return pytest.mark.parametrize("fun, args", [c[1:] for c in cases], ids=[c[0] for c in cases])
-
-
-@_cases(cat.reductions())
-def test_reductions(fun, args):
-    check_grads(fun, modes=MODES, order=2)(*args)
-
-
-@_cases(cat.products())
-def test_products(fun, args):
-    check_grads(fun, modes=MODES, order=2)(*args)
-
-
-@_cases(cat.shape_ops())
-def test_shape_operations(fun, args):
-    check_grads(fun, modes=MODES, order=2)(*args)
 
 
 def test_default_modes_check_forward_and_reverse():

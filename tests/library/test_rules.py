@@ -1,4 +1,10 @@
-"""Every VJP rule held to central differences, to second order."""
+"""Every derivative rule held to central differences, to second order, in both modes.
+
+check_grads with modes=['fwd', 'rev'] and order=2 checks the JVP, the VJP
+and every nesting of the two: forward-over-forward, reverse-over-forward,
+forward-over-reverse and reverse-over-reverse. The inputs come from the
+shared catalogue in catalogue.py.
+"""
 
 import numpy as np
 import pytest
@@ -8,7 +14,7 @@ from autodidact import check_grads, grad
 
 from . import catalogue as cat
 
-MODES = ["rev"]
+MODES = ["fwd", "rev"]
 
 
 @pytest.mark.parametrize("name", sorted(cat.UNARY))
