@@ -15,7 +15,8 @@ Three helpers do the talking:
   unfilled stub) becomes "not done yet"; any other exception becomes a FAIL
   that quotes the exception's message, never a traceback.
 * `expect_close` and `expect` compare and, when the answer is wrong, raise a
-  FAIL naming the input, expected against got, and the hint.
+  FAIL naming the input, expected against got, and the hint; `matches` tells
+  whether the answer is what a likely mistake gives, to choose that hint.
 * `run_check` turns all of that into a `Verdict`; `check` displays it.
 
 Later sheets add a module to ``autodidact/course/checks/`` with their checks;
@@ -188,6 +189,23 @@ def expect_close(
             hint,
         )
     return got_array
+
+
+def matches(got: Any, candidate: Any, *, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """True when `got` is numbers of `candidate`'s shape, equal to it within rtol and atol.
+
+    For aiming a hint at a likely mistake: compare the answer with what the
+    mistake would have returned. Never raises; an answer that is not numbers
+    matches nothing.
+    """
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=float)
+    return got_array.shape == candidate.shape and bool(
+        np.allclose(got_array, candidate, rtol=rtol, atol=atol)
+    )
 
 
 def run_check(name: str, student: Callable) -> Verdict:

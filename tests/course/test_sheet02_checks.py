@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from autodidact.course.checking import run_check
+
+from .both_ways import both_ways
 
 # --- the solutions, as on the sheet -------------------------------------------------------------
 
@@ -164,25 +165,7 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("name", list(SOLUTIONS))
-def test_check_passes_on_the_solution(name):
-    verdict = run_check(name, SOLUTIONS[name])
-    assert verdict.passed, verdict.text
-
-
-@pytest.mark.parametrize("name", list(SOLUTIONS))
-def test_check_says_not_done_on_the_stub(name):
-    verdict = run_check(name, STUBS[name])
-    assert verdict.status == "TODO", verdict.text
-    assert "not done yet" in verdict.text
-
-
-@pytest.mark.parametrize("name, wrong, words", WRONG)
-def test_check_fails_on_a_plausible_wrong_answer(name, wrong, words):
-    verdict = run_check(name, wrong)
-    assert verdict.status == "FAIL", verdict.text
-    assert words in verdict.text, verdict.text
-    assert "expected" in verdict.text and "got" in verdict.text
+TestBothWays = both_ways("02_forward_mode", SOLUTIONS, STUBS, WRONG)
 
 
 def test_verdict_reads_like_the_design_example():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from autodidact.course.checking import run_check
 from autodidact.course.checks.sheet06_backprop import (
@@ -11,6 +10,8 @@ from autodidact.course.checks.sheet06_backprop import (
     reference_forward,
     reference_gradient,
 )
+
+from .both_ways import both_ways
 
 # --- the solutions, as on the sheet -------------------------------------------------------------
 
@@ -96,46 +97,25 @@ def mlp_backward_flat_list(params, X, y):
     return [array for pair in mlp_backward(params, X, y) for array in pair]
 
 
-CASES = [
-    (
-        "softmax_cross_entropy",
-        softmax_cross_entropy,
-        [
-            softmax_cross_entropy_overflows,
-            softmax_cross_entropy_summed,
-            softmax_cross_entropy_forgets_max,
-            softmax_cross_entropy_per_example,
-        ],
-    ),
-    ("mlp_forward", mlp_forward, [mlp_forward_tanh_on_logits, mlp_forward_without_bias]),
-    (
-        "mlp_backward",
-        mlp_backward,
-        [mlp_backward_no_tanh_derivative, mlp_backward_summed, mlp_backward_flat_list],
-    ),
+SOLUTIONS = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "mlp_forward": mlp_forward,
+    "mlp_backward": mlp_backward,
+}
+
+WRONG = [
+    ("softmax_cross_entropy", softmax_cross_entropy_overflows),
+    ("softmax_cross_entropy", softmax_cross_entropy_summed),
+    ("softmax_cross_entropy", softmax_cross_entropy_forgets_max),
+    ("softmax_cross_entropy", softmax_cross_entropy_per_example),
+    ("mlp_forward", mlp_forward_tanh_on_logits),
+    ("mlp_forward", mlp_forward_without_bias),
+    ("mlp_backward", mlp_backward_no_tanh_derivative),
+    ("mlp_backward", mlp_backward_summed),
+    ("mlp_backward", mlp_backward_flat_list),
 ]
 
-
-@pytest.mark.parametrize("name, solution", [(name, solution) for name, solution, _ in CASES])
-def test_solution_passes(name, solution):
-    verdict = run_check(name, solution)
-    assert verdict.status == "PASS", verdict.text
-
-
-@pytest.mark.parametrize("name", [name for name, _, _ in CASES])
-def test_stub_is_not_done_yet(name):
-    verdict = run_check(name, stub)
-    assert verdict.status == "TODO", verdict.text
-
-
-@pytest.mark.parametrize(
-    "name, wrong", [(name, wrong) for name, _, wrongs in CASES for wrong in wrongs]
-)
-def test_wrong_answer_fails_with_input_expected_got_and_hint(name, wrong):
-    verdict = run_check(name, wrong)
-    assert verdict.status == "FAIL", verdict.text
-    assert " on " in verdict.text and verdict.hint, verdict.text
-    assert "expected" in verdict.detail and "got" in verdict.detail, verdict.text
+TestBothWays = both_ways("06_backprop", SOLUTIONS, stub, WRONG)
 
 
 def test_overflowing_softmax_is_told_to_subtract_the_max():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import autodidact.numpy as anp
 from autodidact import checkpoint, grad, make_vjp
@@ -12,6 +11,8 @@ from autodidact.course.checks.sheet07_second_order_and_memory import (
     CountingStep,
     plain_chain_gradient,
 )
+
+from .both_ways import assert_passes, both_ways
 
 # --- the solutions, as on the sheet -------------------------------------------------------------
 
@@ -32,12 +33,18 @@ def pull_back(step, x_start, length, g):
     return vjp(g)
 
 
-def checkpointed_chain(step, x0, n, k):
+def checkpoints(step, x0, n, k):
+    """Run the chain forwards untaped, keeping the first state of each segment of k steps."""
     starts = []
     x = x0
     for first in range(0, n, k):
         starts.append(x)
         x = run_steps(step, x, min(k, n - first))
+    return starts, x
+
+
+def checkpointed_chain(step, x0, n, k):
+    starts, x = checkpoints(step, x0, n, k)
     g = np.ones_like(x)
     for first in reversed(range(0, n, k)):
         g = pull_back(step, starts.pop(), min(k, n - first), g)
@@ -46,11 +53,7 @@ def checkpointed_chain(step, x0, n, k):
 
 def checkpointed_chain_keeps_two_tapes(step, x0, n, k):
     """Holds the previous segment's tape while taping the next: about n/k + 2k states."""
-    starts = []
-    x = x0
-    for first in range(0, n, k):
-        starts.append(x)
-        x = run_steps(step, x, min(k, n - first))
+    starts, x = checkpoints(step, x0, n, k)
     g = np.ones_like(x)
     for first in reversed(range(0, n, k)):
         vjp, _ = make_vjp(run_steps, argnum=1)(step, starts[first // k], min(k, n - first))
@@ -126,46 +129,27 @@ def checkpointed_chain_recompute_from_x0(step, x0, n, k):
     return g
 
 
-CASES = [
-    ("hvp", hvp, [hvp_returns_gradient, hvp_elementwise, hvp_finite_difference]),
-    (
-        "checkpointed_chain",
-        checkpointed_chain,
-        [
-            checkpointed_chain_plain_tape,
-            checkpointed_chain_off_by_one,
-            checkpointed_chain_drops_cotangent,
-            checkpointed_chain_recompute_from_x0,
-            checkpointed_chain_keeps_two_tapes,
-        ],
-    ),
+SOLUTIONS = {
+    "hvp": hvp,
+    "checkpointed_chain": checkpointed_chain,
+}
+
+WRONG = [
+    ("hvp", hvp_returns_gradient),
+    ("hvp", hvp_elementwise),
+    ("hvp", hvp_finite_difference),
+    ("checkpointed_chain", checkpointed_chain_plain_tape),
+    ("checkpointed_chain", checkpointed_chain_off_by_one),
+    ("checkpointed_chain", checkpointed_chain_drops_cotangent),
+    ("checkpointed_chain", checkpointed_chain_recompute_from_x0),
+    ("checkpointed_chain", checkpointed_chain_keeps_two_tapes),
 ]
 
-
-@pytest.mark.parametrize(
-    "name, solution",
-    [(name, solution) for name, solution, _ in CASES]
-    + [("checkpointed_chain", checkpointed_chain_with_library)],
-)
-def test_solution_passes(name, solution):
-    verdict = run_check(name, solution)
-    assert verdict.status == "PASS", verdict.text
+TestBothWays = both_ways("07_second_order_and_memory", SOLUTIONS, stub, WRONG)
 
 
-@pytest.mark.parametrize("name", [name for name, _, _ in CASES])
-def test_stub_is_not_done_yet(name):
-    verdict = run_check(name, stub)
-    assert verdict.status == "TODO", verdict.text
-
-
-@pytest.mark.parametrize(
-    "name, wrong", [(name, wrong) for name, _, wrongs in CASES for wrong in wrongs]
-)
-def test_wrong_answer_fails_with_input_expected_got_and_hint(name, wrong):
-    verdict = run_check(name, wrong)
-    assert verdict.status == "FAIL", verdict.text
-    assert " on " in verdict.text and verdict.hint, verdict.text
-    assert "expected" in verdict.detail and "got" in verdict.detail, verdict.text
+def test_the_library_checkpoint_is_also_a_right_answer():
+    assert_passes("checkpointed_chain", checkpointed_chain_with_library)
 
 
 def test_hvp_returning_the_gradient_is_named():

@@ -19,6 +19,7 @@ from autodidact.course.checking import (
     expect,
     expect_close,
     format_value,
+    matches,
 )
 from autodidact.finite_differences import directional_derivative, numerical_gradient
 
@@ -73,26 +74,46 @@ def gradient_of(student: Callable, f: Callable, x: np.ndarray, on: str, **kwargs
     return got
 
 
-def central_hint(got: object, expected: np.ndarray, x: np.ndarray, default: str) -> str:
-    """A hint aimed at the likely mistake behind a wrong central difference."""
-    try:
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return default
-    if got_array.shape == x.shape and np.allclose(got_array, 2 * expected, rtol=1e-4):
-        return "the step from x - eps to x + eps is 2 eps long: divide by 2 eps."
-    return default
+DIVIDE_BY_2_EPS = "the step from x - eps to x + eps is 2 eps long: divide by 2 eps."
+FIXED_STEP = "use the eps argument you were given rather than a fixed step."
 
 
-def _check_shared_behaviour(student: Callable, name: str) -> None:
+def expect_gradient(
+    student: Callable,
+    f: Callable,
+    x: np.ndarray,
+    expected: np.ndarray,
+    *,
+    on: str,
+    hint: str,
+    mistakes: tuple[tuple[np.ndarray, float, str], ...] = (),
+    rtol: float,
+    atol: float = 0.0,
+    what: str = "",
+    **kwargs: float,
+) -> None:
+    """The student's gradient of f at x must be `expected`.
+
+    `mistakes` are (what a likely mistake returns, rtol, its hint): the hint of
+    the first the answer matches replaces the general one.
+    """
+    got = gradient_of(student, f, x, on=on, **kwargs)
+    for candidate, candidate_rtol, mistake_hint in mistakes:
+        if matches(got, candidate, rtol=candidate_rtol):
+            hint = mistake_hint
+            break
+    expect_close(got, expected, on=on, hint=hint, rtol=rtol, atol=atol, what=what)
+
+
+def _check_shared_behaviour(student: Callable) -> None:
     """Integer input and the caller's array: the same for both difference quotients."""
     x_int = np.array([1, 2, 3])
-    on = f"f(x) = sum(x**2), integer x = {format_value(x_int)}"
-    got = gradient_of(student, sum_of_squares, x_int, on=on)
-    expect_close(
-        got,
+    expect_gradient(
+        student,
+        sum_of_squares,
+        x_int,
         2.0 * x_int,
-        on=on,
+        on=f"f(x) = sum(x**2), integer x = {format_value(x_int)}",
         rtol=1e-4,
         atol=1e-4,
         hint="convert x to floats first, e.g. x = np.asarray(x, dtype=float): "
@@ -107,12 +128,12 @@ def _check_shared_behaviour(student: Callable, name: str) -> None:
 def forward_difference(student: Callable) -> str:
     """The one-sided gradient (f(x + eps e_i) - f(x)) / eps, with d + 1 evaluations."""
     x = np.array([1.0, -2.0, 0.5])
-    on = f"f(x) = sum(x**2), x = {format_value(x)}"
-    got = gradient_of(student, sum_of_squares, x, on=on)
-    expect_close(
-        got,
+    expect_gradient(
+        student,
+        sum_of_squares,
+        x,
         2.0 * x,
-        on=on,
+        on=f"f(x) = sum(x**2), x = {format_value(x)}",
         rtol=1e-5,
         atol=1e-5,
         hint="return the array of (f(x + eps e_i) - f(x)) / eps, one entry per coordinate i.",
@@ -122,25 +143,29 @@ def forward_difference(student: Callable) -> str:
     # the central one by eps^2/6: the two answers differ in the fourth digit.
     x = np.array([0.0, 1.0])
     eps = 1e-3
-    on = f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}"
-    got = gradient_of(student, sum_of_exp, x, eps=eps, on=on)
-    expected = numerical_gradient(sum_of_exp, x, eps=eps, method="one-sided")
-    hint = "use the one-sided quotient (f(x + eps e_i) - f(x)) / eps with the eps you were given."
-    try:
-        got_array = np.asarray(got, dtype=float)
-        central = numerical_gradient(sum_of_exp, x, eps=eps, method="central")
-        if got_array.shape == x.shape and np.allclose(got_array, central, rtol=1e-9):
-            hint = (
+    central = numerical_gradient(sum_of_exp, x, eps=eps, method="central")
+    expect_gradient(
+        student,
+        sum_of_exp,
+        x,
+        numerical_gradient(sum_of_exp, x, eps=eps, method="one-sided"),
+        eps=eps,
+        on=f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}",
+        rtol=1e-8,
+        hint="use the one-sided quotient (f(x + eps e_i) - f(x)) / eps "
+        "with the eps you were given.",
+        mistakes=(
+            (
+                central,
+                1e-9,
                 "that is the central quotient; this exercise asks for the one-sided "
-                "(f(x + eps e_i) - f(x)) / eps."
-            )
-        elif got_array.shape == x.shape and np.allclose(got_array, np.exp(x), rtol=1e-6):
-            hint = "use the eps argument you were given rather than a fixed step."
-    except (TypeError, ValueError):
-        pass
-    expect_close(got, expected, on=on, rtol=1e-8, hint=hint)
+                "(f(x + eps e_i) - f(x)) / eps.",
+            ),
+            (np.exp(x), 1e-6, FIXED_STEP),
+        ),
+    )
 
-    _check_shared_behaviour(student, "forward_difference")
+    _check_shared_behaviour(student)
 
     counted = CountingFunction(sum_of_squares)
     x = np.arange(4.0)
@@ -161,32 +186,28 @@ def forward_difference(student: Callable) -> str:
 def central_difference(student: Callable) -> str:
     """The central gradient (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)."""
     x = np.array([1.0, -2.0, 0.5])
-    on = f"f(x) = sum(x**2), x = {format_value(x)}"
-    got = gradient_of(student, sum_of_squares, x, on=on)
-    expect_close(
-        got,
+    expect_gradient(
+        student,
+        sum_of_squares,
+        x,
         2.0 * x,
-        on=on,
+        on=f"f(x) = sum(x**2), x = {format_value(x)}",
         rtol=1e-4,
         atol=1e-4,
-        hint=central_hint(
-            got,
-            2.0 * x,
-            x,
-            "return the array of (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), "
-            "one entry per coordinate i.",
-        ),
+        hint="return the array of (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), "
+        "one entry per coordinate i.",
+        mistakes=((2 * (2.0 * x), 1e-4, DIVIDE_BY_2_EPS),),
     )
 
     # At the default eps = 1e-5 a one-sided quotient is off by about 5e-6;
     # the central quotient is good to about 1e-10.
     x = np.array([0.5, 1.2, -2.0])
-    on = f"f(x) = sum(sin(x)), x = {format_value(x)} (true gradient cos(x))"
-    got = gradient_of(student, sum_of_sin, x, on=on)
-    expect_close(
-        got,
+    expect_gradient(
+        student,
+        sum_of_sin,
+        x,
         np.cos(x),
-        on=on,
+        on=f"f(x) = sum(sin(x)), x = {format_value(x)} (true gradient cos(x))",
         rtol=1e-8,
         atol=1e-8,
         what="to within 1e-8",
@@ -196,21 +217,20 @@ def central_difference(student: Callable) -> str:
 
     x = np.array([0.0, 1.0])
     eps = 1e-2
-    on = f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}"
-    got = gradient_of(student, sum_of_exp, x, eps=eps, on=on)
     expected = numerical_gradient(sum_of_exp, x, eps=eps, method="central")
-    hint = "use (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with the eps you were given."
-    try:
-        got_array = np.asarray(got, dtype=float)
-        if got_array.shape == x.shape and np.allclose(got_array, 2 * expected, rtol=1e-9):
-            hint = "the step from x - eps to x + eps is 2 eps long: divide by 2 eps."
-        elif got_array.shape == x.shape and np.allclose(got_array, np.exp(x), rtol=1e-7):
-            hint = "use the eps argument you were given rather than a fixed step."
-    except (TypeError, ValueError):
-        pass
-    expect_close(got, expected, on=on, rtol=1e-9, hint=hint)
+    expect_gradient(
+        student,
+        sum_of_exp,
+        x,
+        expected,
+        eps=eps,
+        on=f"f(x) = sum(exp(x)), x = {format_value(x)}, eps = {eps:g}",
+        rtol=1e-9,
+        hint="use (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) with the eps you were given.",
+        mistakes=((2 * expected, 1e-9, DIVIDE_BY_2_EPS), (np.exp(x), 1e-7, FIXED_STEP)),
+    )
 
-    _check_shared_behaviour(student, "central_difference")
+    _check_shared_behaviour(student)
     return "right on 5 inputs, including the accuracy (1e-8 at eps = 1e-5) only central reaches."
 
 
@@ -230,34 +250,63 @@ def _relative_error_result(result: object, on: str) -> float:
     return value
 
 
+def _relative_error(
+    student: Callable, f: Callable, grad_f: Callable, x: np.ndarray, on: str
+) -> float:
+    return _relative_error_result(call_student(student, f, grad_f, x, on=on), on)
+
+
+def _expect_error(
+    student: Callable,
+    f: Callable,
+    grad_f: Callable,
+    x: np.ndarray,
+    *,
+    right: bool,
+    on: str,
+    hint: str,
+) -> float:
+    """The student's relative error for grad_f: tiny if grad_f is `right`, near 0.1 if not."""
+    error = _relative_error(student, f, grad_f, x, on)
+    expect(
+        error < 1e-6 if right else error > 1e-2,
+        on=on,
+        expected="a relative error below 1e-6" if right else "a relative error near 0.1",
+        got=f"{error:.3g}",
+        hint=hint,
+    )
+    return error
+
+
 @exercise_check("gradient_check", sheet=SHEET)
 def gradient_check(student: Callable) -> str:
     """Relative error between delta^T grad_f(x) and a central directional difference."""
     x = np.array([0.2, -0.7, 1.5, 0.1, -1.3])
 
-    on = f"f = logsumexp, the right gradient (softmax), x = {format_value(x)}"
-    error = _relative_error_result(call_student(student, log_sum_exp, softmax, x, on=on), on)
-    expect(
-        error < 1e-6,
-        on=on,
-        expected="a relative error below 1e-6",
-        got=f"{error:.3g}",
+    _expect_error(
+        student,
+        log_sum_exp,
+        softmax,
+        x,
+        right=True,
+        on=f"f = logsumexp, the right gradient (softmax), x = {format_value(x)}",
         hint="compare (f(x + eps delta) - f(x - eps delta)) / (2 eps) with "
         "np.dot(delta, grad_f(x)) for one random unit direction delta.",
     )
 
     too_big = lambda x: 1.1 * softmax(x)
     on = f"f = logsumexp, a gradient 10% too large, x = {format_value(x)}"
-    error = _relative_error_result(call_student(student, log_sum_exp, too_big, x, on=on), on)
-    expect(
-        error > 1e-2,
+    error = _expect_error(
+        student,
+        log_sum_exp,
+        too_big,
+        x,
+        right=False,
         on=on,
-        expected="a relative error near 0.1",
-        got=f"{error:.3g}",
         hint="the error must grow when grad_f is wrong: compare the numeric directional "
         "derivative with np.dot(delta, grad_f(x)).",
     )
-    again = _relative_error_result(call_student(student, log_sum_exp, too_big, x, on=on), on)
+    again = _relative_error(student, log_sum_exp, too_big, x, on)
     expect(
         again == error,
         on=on + ", called twice with seed = 0",
@@ -294,28 +343,23 @@ def gradient_check(student: Callable) -> str:
         hint="use the seed you were given: np.random.default_rng(seed).",
     )
 
-    big = lambda x: 1e8 * log_sum_exp(x)
-    big_grad = lambda x: 1e8 * softmax(x)
-    on = f"f = 1e8 * logsumexp, the right gradient, x = {format_value(x)}"
-    error = _relative_error_result(call_student(student, big, big_grad, x, on=on), on)
-    expect(
-        error < 1e-6,
-        on=on,
-        expected="a relative error below 1e-6",
-        got=f"{error:.3g}",
+    _expect_error(
+        student,
+        lambda x: 1e8 * log_sum_exp(x),
+        lambda x: 1e8 * softmax(x),
+        x,
+        right=True,
+        on=f"f = 1e8 * logsumexp, the right gradient, x = {format_value(x)}",
         hint="divide the difference by the size of the derivatives, "
         "max(|numeric|, |analytic|): an absolute error grows with the scale of f.",
     )
-
-    tiny = lambda x: 1e-8 * log_sum_exp(x)
-    tiny_wrong = lambda x: 1.1e-8 * softmax(x)
-    on = f"f = 1e-8 * logsumexp, a gradient 10% too large, x = {format_value(x)}"
-    error = _relative_error_result(call_student(student, tiny, tiny_wrong, x, on=on), on)
-    expect(
-        error > 1e-2,
-        on=on,
-        expected="a relative error near 0.1",
-        got=f"{error:.3g}",
+    _expect_error(
+        student,
+        lambda x: 1e-8 * log_sum_exp(x),
+        lambda x: 1.1e-8 * softmax(x),
+        x,
+        right=False,
+        on=f"f = 1e-8 * logsumexp, a gradient 10% too large, x = {format_value(x)}",
         hint="divide the difference by the size of the derivatives, "
         "max(|numeric|, |analytic|): an absolute error hides mistakes in a small f.",
     )

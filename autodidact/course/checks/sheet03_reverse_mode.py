@@ -25,6 +25,7 @@ from autodidact.course.checking import (
     expect,
     expect_close,
     format_value,
+    matches,
 )
 from autodidact.test_util import check_grads
 
@@ -131,7 +132,7 @@ def _check_elementwise(
         g = rng.standard_normal(np.shape(x))
         on = f"x = {format_value(x)}, g = {format_value(g)}"
         got = call_student(student, g, ans, x, on=on, hint=hint)
-        if np.shape(got) == np.shape(x) and np.allclose(got, derivative(x), rtol=1e-9):
+        if matches(got, derivative(x), rtol=1e-9):
             specific = "multiply by the incoming cotangent g: the VJP is g * f'(x)."
         else:
             specific = hint
@@ -257,8 +258,58 @@ def matmul_vjp_1(student: Callable) -> str:
 # -- sum, broadcast_to, reshape, transpose ------------------------------------------------------
 
 
-def _call_rule_with_kwargs(student: Callable, kwargs: dict) -> Callable:
-    return lambda g, ans, x: student(g, ans, x, **kwargs)
+def expect_vjp(
+    student: Callable,
+    rng: np.random.Generator,
+    x_shape: tuple[int, ...],
+    forward: Callable,
+    reference: Callable,
+    *,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    on: str,
+    hint: str,
+    rtol: float,
+    atol: float = 0.0,
+) -> None:
+    """Draw x and a cotangent g for ans = forward(x, *args, **kwargs); the student's rule
+    must return what the `reference` rule does, both called as (g, ans, x, *args, **kwargs)."""
+    kwargs = kwargs or {}
+    x = rng.standard_normal(x_shape)
+    ans = forward(x, *args, **kwargs)
+    g = rng.standard_normal(np.shape(ans))
+    got = call_student(student, g, ans, x, *args, on=on, hint=hint, **kwargs)
+    expected = reference(g, ans, x, *args, **kwargs)
+    expect_close(got, expected, on=on, hint=hint, rtol=rtol, atol=atol)
+
+
+def expect_primitive_gradients(
+    student: Callable,
+    raw_fun: Callable,
+    name: str,
+    x: np.ndarray,
+    apply: Callable,
+    *,
+    on: str,
+    hint: str,
+) -> None:
+    """Gradients to order 2 through a fresh `name` primitive with the student's rule,
+    at x, of x -> apply(primitive, x)."""
+    fun = fresh_primitive(raw_fun, student, name)
+    expect_gradients_match(
+        lambda x: apply(fun, x),
+        x,
+        order=2,
+        on=f"grad through a {name} primitive with your rule, {on}",
+        hint=hint,
+    )
+
+
+def reference_sum_vjp(
+    g: np.ndarray, ans: Any, x: np.ndarray, axis=None, keepdims=False
+) -> np.ndarray:
+    g_kept = g if keepdims or axis is None else np.expand_dims(g, axis)
+    return np.broadcast_to(g_kept, np.shape(x))
 
 
 @exercise_check("sum_vjp", sheet=SHEET)
@@ -280,25 +331,27 @@ def sum_vjp(student: Callable) -> str:
         ((2, 3), {"keepdims": True}),
     ]
     for shape, kwargs in cases:
-        x = rng.standard_normal(shape)
-        ans = np.sum(x, **kwargs)
-        g = rng.standard_normal(np.shape(ans))
         text = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-        on = f"x of shape {shape}" + (f", {text}" if text else "")
-        got = call_student(student, g, ans, x, on=on, hint=hint, **kwargs)
-        axis = kwargs.get("axis")
-        g_kept = g if kwargs.get("keepdims") or axis is None else np.expand_dims(g, axis)
-        expected = np.broadcast_to(g_kept, shape)
-        expect_close(got, expected, on=on, hint=hint, rtol=1e-10)
+        expect_vjp(
+            student,
+            rng,
+            shape,
+            np.sum,
+            reference_sum_vjp,
+            kwargs=kwargs,
+            on=f"x of shape {shape}" + (f", {text}" if text else ""),
+            hint=hint,
+            rtol=1e-10,
+        )
     x = rng.standard_normal((2, 3))
     for kwargs in ({"axis": 1}, {}):
-        raw = lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims)
-        fun = fresh_primitive(raw, student, "sum")
-        expect_gradients_match(
-            lambda x, fun=fun, kwargs=kwargs: fun(x, **kwargs),
+        expect_primitive_gradients(
+            student,
+            lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+            "sum",
             x,
-            order=2,
-            on=f"grad through a sum primitive with your rule, x of shape (2, 3), {kwargs or 'all'}",
+            lambda fun, x, kwargs=kwargs: fun(x, **kwargs),
+            on=f"x of shape (2, 3), {kwargs or 'all'}",
             hint=hint,
         )
     return f"right on {len(cases)} axis/keepdims settings, and gradients to order 2 match."
@@ -314,19 +367,25 @@ def broadcast_to_vjp(student: Callable) -> str:
     )
     cases = [((3,), (4, 3)), ((3, 1), (3, 4)), ((), (2, 2)), ((1, 3), (2, 4, 3)), ((2,), (2,))]
     for x_shape, shape in cases:
-        x = rng.standard_normal(x_shape)
-        ans = np.broadcast_to(x, shape)
-        g = rng.standard_normal(shape)
-        on = f"x of shape {x_shape} broadcast to {shape}"
-        got = call_student(student, g, ans, x, shape, on=on, hint=hint)
-        expect_close(got, reference_unbroadcast(x, g), on=on, hint=hint, rtol=1e-10, atol=1e-12)
-    x = rng.standard_normal((3, 1))
-    fun = fresh_primitive(lambda x, shape: np.broadcast_to(x, shape), student, "broadcast_to")
-    expect_gradients_match(
-        lambda x: fun(x, (2, 3, 4)),
-        x,
-        order=2,
-        on="grad through a broadcast_to primitive with your rule, (3, 1) to (2, 3, 4)",
+        expect_vjp(
+            student,
+            rng,
+            x_shape,
+            np.broadcast_to,
+            lambda g, ans, x, shape: reference_unbroadcast(x, g),
+            args=(shape,),
+            on=f"x of shape {x_shape} broadcast to {shape}",
+            hint=hint,
+            rtol=1e-10,
+            atol=1e-12,
+        )
+    expect_primitive_gradients(
+        student,
+        lambda x, shape: np.broadcast_to(x, shape),
+        "broadcast_to",
+        rng.standard_normal((3, 1)),
+        lambda fun, x: fun(x, (2, 3, 4)),
+        on="(3, 1) to (2, 3, 4)",
         hint=hint,
     )
     return f"right on {len(cases)} shapes, and gradients to order 2 match."
@@ -338,19 +397,24 @@ def reshape_vjp(student: Callable) -> str:
     hint = "reshape only moves entries around: reshape g back to x's shape, np.reshape(g, x.shape)."
     cases = [((2, 3), (3, 2)), ((6,), (2, 3)), ((2, 3, 4), (4, -1)), ((1, 4), (4,))]
     for x_shape, shape in cases:
-        x = rng.standard_normal(x_shape)
-        ans = np.reshape(x, shape)
-        g = rng.standard_normal(ans.shape)
-        on = f"x of shape {x_shape} reshaped to {shape}"
-        got = call_student(student, g, ans, x, shape, on=on, hint=hint)
-        expect_close(got, np.reshape(g, x_shape), on=on, hint=hint, rtol=1e-12)
-    x = rng.standard_normal((2, 3))
-    fun = fresh_primitive(lambda x, shape: np.reshape(x, shape), student, "reshape")
-    expect_gradients_match(
-        lambda x: fun(x, (3, 2)) * np.arange(6.0).reshape(3, 2),
-        x,
-        order=2,
-        on="grad through a reshape primitive with your rule, (2, 3) to (3, 2)",
+        expect_vjp(
+            student,
+            rng,
+            x_shape,
+            np.reshape,
+            lambda g, ans, x, shape: np.reshape(g, x.shape),
+            args=(shape,),
+            on=f"x of shape {x_shape} reshaped to {shape}",
+            hint=hint,
+            rtol=1e-12,
+        )
+    expect_primitive_gradients(
+        student,
+        lambda x, shape: np.reshape(x, shape),
+        "reshape",
+        rng.standard_normal((2, 3)),
+        lambda fun, x: fun(x, (3, 2)) * np.arange(6.0).reshape(3, 2),
+        on="(2, 3) to (3, 2)",
         hint=hint,
     )
     return f"right on {len(cases)} shapes, and gradients to order 2 match."
@@ -371,20 +435,24 @@ def transpose_vjp(student: Callable) -> str:
         ((2, 3), (1, 0)),
     ]
     for x_shape, axes in cases:
-        x = rng.standard_normal(x_shape)
-        ans = np.transpose(x, axes)
-        g = rng.standard_normal(ans.shape)
-        on = f"x of shape {x_shape}, axes={axes}"
-        got = call_student(student, g, ans, x, axes, on=on, hint=hint)
-        expected = np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))
-        expect_close(got, expected, on=on, hint=hint, rtol=1e-12)
-    x = rng.standard_normal((2, 3, 4))
-    fun = fresh_primitive(lambda x, axes=None: np.transpose(x, axes), student, "transpose")
-    expect_gradients_match(
-        lambda x: fun(x, (1, 2, 0)),
-        x,
-        order=2,
-        on="grad through a transpose primitive with your rule, axes=(1, 2, 0)",
+        expect_vjp(
+            student,
+            rng,
+            x_shape,
+            np.transpose,
+            lambda g, ans, x, axes: np.transpose(g, None if axes is None else np.argsort(axes)),
+            args=(axes,),
+            on=f"x of shape {x_shape}, axes={axes}",
+            hint=hint,
+            rtol=1e-12,
+        )
+    expect_primitive_gradients(
+        student,
+        lambda x, axes=None: np.transpose(x, axes),
+        "transpose",
+        rng.standard_normal((2, 3, 4)),
+        lambda fun, x: fun(x, (1, 2, 0)),
+        on="axes=(1, 2, 0)",
         hint=hint,
     )
     return f"right on {len(cases)} permutations, and gradients to order 2 match."
@@ -414,16 +482,16 @@ def logsoftmax_vjp(student: Callable) -> str:
         got = call_student(student, g, ans, x, on=on, hint=hint)
         expected = g - np.exp(ans) * np.sum(g, axis=-1, keepdims=True)
         specific = hint
-        if np.shape(got) == shape and np.allclose(got, g - np.exp(ans) * np.sum(g), rtol=1e-9):
+        if matches(got, g - np.exp(ans) * np.sum(g), rtol=1e-9):
             specific = "sum g over the last axis only (axis=-1, keepdims=True), one sum per row."
         expect_close(got, expected, on=on, hint=specific, rtol=1e-9, atol=1e-12)
-    x = rng.standard_normal((2, 3))
-    fun = fresh_primitive(reference_logsoftmax, student, "logsoftmax")
-    expect_gradients_match(
-        fun,
-        x,
-        order=2,
-        on="grad through a logsoftmax primitive with your rule, x of shape (2, 3)",
+    expect_primitive_gradients(
+        student,
+        reference_logsoftmax,
+        "logsoftmax",
+        rng.standard_normal((2, 3)),
+        lambda fun, x: fun(x),
+        on="x of shape (2, 3)",
         hint=hint,
     )
     return "right on a vector and a batch, and gradients to order 2 match."
@@ -476,6 +544,24 @@ def _expect_adjoints(got: Any, expected: dict[str, float], on: str, hint: str) -
         expect_close(got[name], value, on=on, hint=hint, rtol=1e-9, atol=1e-12, what=f"{name}_bar")
 
 
+def _expect_tape(
+    student: Callable,
+    tape: list,
+    output: str,
+    expected: dict[str, float],
+    *,
+    on: str,
+    hint: str,
+    mistaken: Callable[[dict], bool],
+    mistake_hint: str,
+) -> None:
+    """The student's adjoints on `tape` must be `expected`; `mistake_hint` if `mistaken(got)`."""
+    got = call_student(student, tape, output, on=on, hint=hint)
+    if isinstance(got, dict) and mistaken(got):
+        hint = mistake_hint
+    _expect_adjoints(got, expected, on, hint)
+
+
 @exercise_check("reverse_gradient", sheet=SHEET)
 def reverse_gradient(student: Callable) -> str:
     """Walk the tape backwards, adding adjoint * partial into each input's adjoint."""
@@ -483,37 +569,39 @@ def reverse_gradient(student: Callable) -> str:
         "start from {output: 1.0}, walk the tape from the end, and for each (input, partial) "
         "do adjoint[input] += adjoint[node] * partial."
     )
-    on = "the tape of y = ln(x1) + x1 x2 - sin(x2) at (2, 5), output 'v7'"
-    got = call_student(student, [list(e) for e in EXAMPLE_TAPE], "v7", on=on, hint=hint)
-    specific = hint
-    if isinstance(got, dict) and np.isclose(got.get("v2", np.nan), X1):
-        specific = (
-            "v2 is used by both v4 and v5: add the two partial adjoints (+=), "
-            "do not overwrite the first with the second."
-        )
-    _expect_adjoints(got, EXAMPLE_ADJOINTS, on, specific)
-
-    tape = [("u", [("x", 3.0), ("x", 3.0)]), ("y", [("u", 2.0), ("x", 1.0)])]  # y = 2 x^2 + x
-    on = "the tape of u = x * x, y = 2 u + x at x = 3, output 'y'"
-    got = call_student(student, tape, "y", on=on, hint=hint)
-    specific = hint
-    if isinstance(got, dict) and got.get("x") in (4.0, 7.0, 6.0):
-        specific = (
-            "x reaches y three ways (twice through u, once directly): every "
-            "(input, partial) pair adds its share to adjoint[x]."
-        )
-    _expect_adjoints(got, {"y": 1.0, "u": 2.0, "x": 13.0}, on, specific)
-
-    tape = [("b", [("a", 2.0)]), ("c", [("b", 3.0)]), ("d", [("c", 4.0)])]
-    on = "the chain a -> b -> c -> d with partials 2, 3, 4, output 'd'"
-    got = call_student(student, tape, "d", on=on, hint=hint)
-    specific = hint
-    if isinstance(got, dict) and np.isclose(got.get("a", np.nan), 2.0):
-        specific = (
-            "walk the tape from the end (reversed(tape)), so a node's adjoint is complete "
-            "before it is passed on."
-        )
-    _expect_adjoints(got, {"d": 1.0, "c": 4.0, "b": 12.0, "a": 24.0}, on, specific)
+    _expect_tape(
+        student,
+        [list(e) for e in EXAMPLE_TAPE],
+        "v7",
+        EXAMPLE_ADJOINTS,
+        on="the tape of y = ln(x1) + x1 x2 - sin(x2) at (2, 5), output 'v7'",
+        hint=hint,
+        mistaken=lambda got: np.isclose(got.get("v2", np.nan), X1),
+        mistake_hint="v2 is used by both v4 and v5: add the two partial adjoints (+=), "
+        "do not overwrite the first with the second.",
+    )
+    _expect_tape(
+        student,
+        [("u", [("x", 3.0), ("x", 3.0)]), ("y", [("u", 2.0), ("x", 1.0)])],  # y = 2 x^2 + x
+        "y",
+        {"y": 1.0, "u": 2.0, "x": 13.0},
+        on="the tape of u = x * x, y = 2 u + x at x = 3, output 'y'",
+        hint=hint,
+        mistaken=lambda got: got.get("x") in (4.0, 7.0, 6.0),
+        mistake_hint="x reaches y three ways (twice through u, once directly): every "
+        "(input, partial) pair adds its share to adjoint[x].",
+    )
+    _expect_tape(
+        student,
+        [("b", [("a", 2.0)]), ("c", [("b", 3.0)]), ("d", [("c", 4.0)])],
+        "d",
+        {"d": 1.0, "c": 4.0, "b": 12.0, "a": 24.0},
+        on="the chain a -> b -> c -> d with partials 2, 3, 4, output 'd'",
+        hint=hint,
+        mistaken=lambda got: np.isclose(got.get("a", np.nan), 2.0),
+        mistake_hint="walk the tape from the end (reversed(tape)), so a node's adjoint is "
+        "complete before it is passed on.",
+    )
     return "right on 3 tapes, shared values and repeated inputs included."
 
 

@@ -20,6 +20,7 @@ from autodidact.course.checking import (
     exercise_check,
     expect_close,
     format_value,
+    matches,
 )
 
 SHEET = "05_linear_algebra"
@@ -32,21 +33,9 @@ LSTSQ_HINT = (
 SVD_HINT = "W_bar = U diag(sigma_bar) V^T, i.e. U @ np.diag(sigma_bar) @ Vt."
 
 
-def _as_array(value: object) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-
-
 def _matches(got: object, candidate: np.ndarray) -> bool:
     """True when `got` is an array equal (to rounding) to `candidate`."""
-    got_array = _as_array(got)
-    return (
-        got_array is not None
-        and got_array.shape == candidate.shape
-        and bool(np.allclose(got_array, candidate, rtol=1e-8, atol=1e-10))
-    )
+    return matches(got, candidate, rtol=1e-8, atol=1e-10)
 
 
 # --- solve_vjp ---------------------------------------------------------------------------------
