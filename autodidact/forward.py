@@ -32,12 +32,13 @@ and forward-over-forward all nest, told apart by the trace ids of `tracer.py`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from .containers import flatten
+from .containers import flatten, is_container
 from .tracer import Node, getval, isbox, new_box, new_trace_id, take_output
 
 __all__ = [
@@ -109,7 +110,7 @@ def _find_jvp(fun: Callable, argnum: int) -> Callable:
         return rule
     argnum_rule = jvp_argnum_rules.get(fun)
     if argnum_rule is not None:
-        return lambda g, ans, *args, **kwargs: argnum_rule(argnum, g, ans, *args, **kwargs)
+        return functools.partial(argnum_rule, argnum)
     name = getattr(fun, "__name__", repr(fun))
     raise NotImplementedError(
         f"forward mode has no JVP for argument {argnum} of `{name}`, so it cannot "
@@ -205,9 +206,10 @@ def make_jvp(fun: Callable, x: Any) -> Callable[[Any], tuple[Any, Any]]:
     reuse.
     """
     leaves, rebuild = flatten(x)
+    single_array = not is_container(x)
 
     def jvp(v: Any) -> tuple[Any, Any]:
-        v_leaves, _ = flatten(v)
+        v_leaves = [v] if single_array else flatten(v)[0]
         if len(v_leaves) != len(leaves):
             raise ValueError(
                 f"the tangent has {len(v_leaves)} arrays but the input has {len(leaves)}: "
@@ -225,7 +227,12 @@ def make_jvp(fun: Callable, x: Any) -> Callable[[Any], tuple[Any, Any]]:
             new_box(leaf, trace_id, ForwardNode.new_root(v_leaf))
             for leaf, v_leaf in zip(leaves, v_leaves, strict=True)
         ]
-        output_leaves, rebuild_output = flatten(fun(rebuild(boxes)))
+        output = fun(boxes[0] if single_array else rebuild(boxes))
+        if not is_container(output):  # the common case, without the bookkeeping
+            if isbox(output) and output._trace_id == trace_id:
+                return output._value, _as_tangent_of(output._node.tangent, output._value)
+            return output, _as_tangent_of(None, output)
+        output_leaves, rebuild_output = flatten(output)
         values, tangents = [], []
         for leaf in output_leaves:
             if isbox(leaf) and leaf._trace_id == trace_id:

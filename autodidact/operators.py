@@ -82,6 +82,8 @@ def select_argument(
     x = args[argnum % len(args)] if isinstance(argnum, int) else tuple(args[k] for k in argnums)
     for k in argnums:
         _check_differentiable(args[k], k, caller)
+    if len(args) == 1 and isinstance(argnum, int) and not kwargs:
+        return fun, x  # fun is already a function of x alone
     return unary_fun, x
 
 

@@ -25,6 +25,7 @@ made of primitives and can be traced and differentiated again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -112,7 +113,7 @@ def _find_vjp(fun: Callable, argnum: int) -> Callable:
         return rule
     argnum_rule = vjp_argnum_rules.get(fun)
     if argnum_rule is not None:
-        rule = lambda g, ans, *args, **kwargs: argnum_rule(argnum, g, ans, *args, **kwargs)
+        rule = functools.partial(argnum_rule, argnum)
         if hasattr(argnum_rule, "reads"):
             rule.reads = argnum_rule.reads
         return rule

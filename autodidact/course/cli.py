@@ -6,6 +6,8 @@
     autodidact make-exercises         regenerate exercises/ from solutions/ (instructors)
     autodidact make-exercises --check exit non-zero if exercises/ is out of date
     autodidact run-notebooks [01 ...] re-execute notebooks/ and solutions/ in place
+    autodidact timing [--n 100] [--m 10,30,100,300,1000] [--out timing.png]
+                                      time forward against reverse mode, save the plot
 
 Every error a user can meet ends in a one-line message and a non-zero exit
 status, never a traceback.
@@ -158,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
         "notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 01 (default: all notebooks)"
     )
     run.set_defaults(run=command_run_notebooks)
+
+    from autodidact.teaching.jacobian_timing import add_timing_command
+
+    add_timing_command(commands)  # autodidact timing: jacfwd against jacrev, table and plot
     return parser
 
 

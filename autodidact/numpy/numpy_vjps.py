@@ -331,15 +331,30 @@ def _dot_axes(a: Any, b: Any) -> tuple[list[int], list[int]]:
 
 
 def dot_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if _np.ndim(getval(a)) == 0 or _np.ndim(getval(b)) == 0:
+    """a_bar = g b^T for matrices and vectors (an outer product when b is a vector).
+
+    Operands with more than two axes go through the general tensordot rule.
+    """
+    a_ndim, b_ndim = _np.ndim(getval(a)), _np.ndim(getval(b))
+    if a_ndim == 0 or b_ndim == 0:
         return unbroadcast(a, g * b)
-    return tensordot_vjp_a(g, ans, a, b, _dot_axes(a, b))
+    if a_ndim > 2 or b_ndim > 2:
+        return tensordot_vjp_a(g, ans, a, b, _dot_axes(a, b))
+    if b_ndim == 1:
+        return anp.outer(g, b) if a_ndim == 2 else g * b
+    return anp.dot(g, anp.transpose(b))
 
 
 def dot_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    if _np.ndim(getval(a)) == 0 or _np.ndim(getval(b)) == 0:
+    """b_bar = a^T g for matrices and vectors (an outer product when a is a vector)."""
+    a_ndim, b_ndim = _np.ndim(getval(a)), _np.ndim(getval(b))
+    if a_ndim == 0 or b_ndim == 0:
         return unbroadcast(b, g * a)
-    return tensordot_vjp_b(g, ans, a, b, _dot_axes(a, b))
+    if a_ndim > 2 or b_ndim > 2:
+        return tensordot_vjp_b(g, ans, a, b, _dot_axes(a, b))
+    if a_ndim == 1:
+        return anp.outer(a, g) if b_ndim == 2 else g * a
+    return anp.dot(anp.transpose(a), g)
 
 
 def matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
