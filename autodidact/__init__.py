@@ -29,7 +29,7 @@ from .operators import (
     make_vjp,
     value_and_grad,
 )
-from .reverse import defvjp, defvjp_argnum
+from .reverse import defvjp, defvjp_argnum, defvjp_argnums
 from .test_util import check_grads
 from .tracer import notrace_primitive, primitive
 
@@ -48,6 +48,7 @@ __all__ = [
     "make_hvp",
     "defvjp",
     "defvjp_argnum",
+    "defvjp_argnums",
     "defjvp",
     "defjvp_argnum",
     "def_linear",

@@ -37,6 +37,7 @@ from .tracer import Node, getval, isbox, new_box, new_trace_id, take_output
 __all__ = [
     "defvjp",
     "defvjp_argnum",
+    "defvjp_argnums",
     "reads",
     "ReverseNode",
     "toposort",
@@ -48,6 +49,8 @@ __all__ = [
 vjp_rules: dict[Callable, dict[int, Callable]] = {}
 # primitive -> rule(argnum, g, ans, *args, **kwargs), for primitives taking any number of arrays
 vjp_argnum_rules: dict[Callable, Callable] = {}
+# primitive -> rule(argnums, g, ans, *args, **kwargs), the cotangents of several arguments at once
+vjp_joint_rules: dict[Callable, Callable] = {}
 
 
 def defvjp(fun: Callable, *vjps: Callable | None, argnums: Iterable[int] | None = None) -> None:
@@ -107,6 +110,17 @@ class ShapeOnly:
         return f"ShapeOnly(shape={self.shape}, dtype={self.dtype})"
 
 
+def defvjp_argnums(fun: Callable, vjp: Callable) -> None:
+    """Register one rule that returns the cotangents of all the traced arguments at once.
+
+    `vjp(argnums, g, ans, *args, **kwargs)` returns a tuple with the cotangent
+    of each argument listed in `argnums`, in that order. For primitives whose
+    adjoints share work: for x = solve(A, b), b_bar = A^{-T} x_bar and
+    A_bar = -b_bar x^T, so one solve serves both.
+    """
+    vjp_joint_rules[fun] = vjp
+
+
 def _find_vjp(fun: Callable, argnum: int) -> Callable:
     rule = vjp_rules.get(fun, {}).get(argnum)
     if rule is not None:
@@ -129,7 +143,7 @@ def _find_vjp(fun: Callable, argnum: int) -> Callable:
 class ReverseNode(Node):
     """A node of a reverse-mode trace: what the backward pass needs to run the VJPs."""
 
-    __slots__ = ("fun", "value", "args", "kwargs", "parent_argnums", "vjps")
+    __slots__ = ("fun", "value", "args", "kwargs", "parent_argnums", "vjps", "joint_vjp")
 
     def __init__(
         self,
@@ -144,6 +158,10 @@ class ReverseNode(Node):
         self.fun = fun
         self.kwargs = kwargs
         self.parent_argnums = parent_argnums
+        self.joint_vjp = vjp_joint_rules.get(fun)
+        if self.joint_vjp is not None:
+            self.value, self.args, self.vjps = value, args, ()
+            return
         self.vjps = vjps = tuple(_find_vjp(fun, argnum) for argnum in parent_argnums)
         # Keep only the values the rules read (see `reads`): the tape stays lean.
         needed = set()
@@ -167,6 +185,13 @@ class ReverseNode(Node):
         self.fun = None
         self.value = self.args = self.kwargs = None
         self.parent_argnums = self.vjps = ()
+        self.joint_vjp = None
+
+    def parent_cotangents(self, g: Any) -> Iterable:
+        """The cotangent of each parent: each parent's rule applied to the output's adjoint g."""
+        if self.joint_vjp is not None:
+            return self.joint_vjp(self.parent_argnums, g, self.value, *self.args, **self.kwargs)
+        return [vjp(g, self.value, *self.args, **self.kwargs) for vjp in self.vjps]
 
 
 def toposort(end_nodes: list[Node]) -> Iterator[Node]:
@@ -227,8 +252,10 @@ def backward_pass(seeds: list[tuple[Node, Any]]) -> dict[Node, Any]:
                 np.zeros_like(getval(v)) if gi is None else gi
                 for gi, v in zip(g, node.value, strict=True)
             )
-        for parent, argnum, vjp in zip(node.parents, node.parent_argnums, node.vjps, strict=True):
-            contribution = vjp(g, node.value, *node.args, **node.kwargs)
+        contributions = node.parent_cotangents(g)
+        for parent, argnum, contribution in zip(
+            node.parents, node.parent_argnums, contributions, strict=True
+        ):
             _check_shape(contribution, node, argnum)
             adjoints[parent] = add_adjoints(adjoints.get(parent), contribution)
     return root_adjoints

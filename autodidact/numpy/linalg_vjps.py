@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as _np
 
-from ..reverse import defvjp
+from ..reverse import defvjp, defvjp_argnums
 from ..tracer import getval, isbox
 from . import linalg
 from . import numpy_wrapper as anp
@@ -126,22 +126,25 @@ def solve_transposed(a: Any, g: Any, b: Any) -> Any:
     return linalg.solve(matrix_transpose(a), g)
 
 
-def solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    """A_bar = -b_bar x^T with b_bar = A^{-T} x_bar, reusing the solution x = ans."""
+def solve_vjp(argnums: tuple[int, ...], g: Any, ans: Any, a: Any, b: Any) -> tuple:
+    """b_bar = A^{-T} x_bar and A_bar = -b_bar x^T, from one solve with A^T.
+
+    Both adjoints share b_bar, so the rule is registered for both arguments
+    at once (`defvjp_argnums`); A_bar reuses the forward solution x = ans.
+    """
     b_bar = solve_transposed(a, g, b)
-    if _np.ndim(getval(b)) == 1:
-        outer = as_column(b_bar) * anp.expand_dims(ans, -2)
-    else:
-        outer = anp.matmul(b_bar, matrix_transpose(ans))
-    return unbroadcast(a, -outer)
+    cotangents = []
+    for argnum in argnums:
+        if argnum == 1:
+            cotangents.append(unbroadcast(b, b_bar))
+        elif _np.ndim(getval(b)) == 1:
+            cotangents.append(unbroadcast(a, -as_column(b_bar) * anp.expand_dims(ans, -2)))
+        else:
+            cotangents.append(unbroadcast(a, -anp.matmul(b_bar, matrix_transpose(ans))))
+    return tuple(cotangents)
 
 
-def solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    """b_bar = A^{-T} x_bar."""
-    return unbroadcast(b, solve_transposed(a, g, b))
-
-
-defvjp(linalg.solve, solve_vjp_a, solve_vjp_b)
+defvjp_argnums(linalg.solve, solve_vjp)
 
 # ---------------------------------------------------------------------------
 # Inverse: d(A^{-1}) = -A^{-1} dA A^{-1}.

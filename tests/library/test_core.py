@@ -207,3 +207,42 @@ def test_a_primitive_returning_a_namedtuple_is_traced_output_by_output():
     defvjp(pair, lambda g, ans, x: 2 * g[0] + 2 * x * g[1])
     assert grad(lambda x: pair(x).square + pair(x)[0])(3.0) == 8.0
     assert grad(lambda x: pair(x).twice)(3.0) == 2.0
+
+
+def test_a_joint_rule_runs_once_for_all_traced_arguments():
+    from autodidact import defvjp_argnums
+
+    calls = []
+
+    @primitive
+    def scaled_sum(x, y):
+        return 2 * x + 3 * y
+
+    def joint_rule(argnums, g, ans, x, y):
+        calls.append(argnums)
+        factors = {0: 2.0, 1: 3.0}
+        return tuple(factors[k] * g for k in argnums)
+
+    defvjp_argnums(scaled_sum, joint_rule)
+    assert grad(scaled_sum, (0, 1))(1.0, 1.0) == (2.0, 3.0)
+    assert grad(scaled_sum, 1)(1.0, 1.0) == 3.0
+    assert calls == [(0, 1), (1,)]
+
+
+def test_solve_adjoints_come_from_one_solve(monkeypatch):
+    from autodidact.numpy import linalg_vjps
+
+    A = np.array([[3.0, 1.0], [0.5, 2.0]])
+    b = np.array([1.0, -1.0])
+    transposed_solves = []
+    original = linalg_vjps.solve_transposed
+    monkeypatch.setattr(
+        linalg_vjps,
+        "solve_transposed",
+        lambda *args: transposed_solves.append(1) or original(*args),
+    )
+    vjp, x = make_vjp(lambda A, b: anp.linalg.solve(A, b), argnum=(0, 1))(A, b)
+    A_bar, b_bar = vjp(np.ones(2))
+    assert len(transposed_solves) == 1
+    np.testing.assert_allclose(b_bar, np.linalg.solve(A.T, np.ones(2)))
+    np.testing.assert_allclose(A_bar, -np.outer(b_bar, x))
