@@ -1,13 +1,21 @@
-"""Notebook 01's eps slider, in a real browser.
+"""The lecture widgets of notebooks 01, 03 and 04, in a real browser.
 
-JupyterLab runs on 127.0.0.1 with a random token, in a temporary folder with a
-copy of the lecture (outputs cleared, so the only widget on the page is the
-live one); headless Chromium, driven by Playwright through the system's
-``chromium``, opens it, runs all cells, waits for the kernel to be idle, finds
-the eps slider, moves it with the keyboard and waits for the readout under it
-to change. On failure a screenshot goes to ``test-artifacts/`` (git-ignored).
+One JupyterLab server per module runs on 127.0.0.1 with a random token, in a
+temporary folder with copies of the lectures (outputs cleared, so the only
+widgets on a page are live ones); one headless Chromium, driven by Playwright
+through the system's ``chromium``, serves every test. Each test opens its
+notebook in a fresh page and workspace, runs all cells, waits until every code
+cell has run and the kernel is idle (`run_notebook`), then works a widget the
+way a student would and waits for what it shows to change:
 
-Without Chromium the test is skipped, except under ``CI=true``, where it fails.
+* 01: the eps slider, moved with the keyboard; the readout under it changes;
+* 03: the reverse-pass stepper, "next" clicked and then the "step" slider moved
+  with the keyboard; adjoints fill in and the highlighted row moves;
+* 04: the chain-cost explorer's "n (inputs)" slider, moved with the keyboard;
+  the flop counts change.
+
+On failure a screenshot goes to ``test-artifacts/`` (git-ignored). Without
+Chromium the tests are skipped, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
@@ -22,13 +30,18 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LECTURE = REPO / "notebooks" / "01_finite_differences.ipynb"
+LECTURES = {
+    "01": REPO / "notebooks" / "01_finite_differences.ipynb",
+    "03": REPO / "notebooks" / "03_reverse_mode.ipynb",
+    "04": REPO / "notebooks" / "04_jacobian_accumulation.ipynb",
+}
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -51,6 +64,14 @@ SETTINGS = {
         "checkForUpdates": False,
     },
 }
+IDLE = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
+# True once every code cell's prompt shows an execution count ("[12]:", not "[ ]:" or "[*]:").
+ALL_CELLS_RAN = """n => {
+    const prompts = [
+        ...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')
+    ];
+    return prompts.length >= n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.innerText.trim()));
+}"""
 
 
 def find_chromium(known_paths: tuple[str, ...] = ("/usr/bin/chromium",)) -> str:
@@ -74,17 +95,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A JupyterLab server on loopback; yields (base URL, token)."""
+@pytest.fixture(scope="module")
+def browser():
+    """One headless system Chromium for the module (skips before any server starts)."""
+    chromium = find_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One JupyterLab server on loopback for the module; yields (base URL, token).
+
+    It asks for `browser` first, so that without Chromium nothing is started.
+    """
+    tmp_path = tmp_path_factory.mktemp("lab")
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    lecture = nbformat.read(str(LECTURE), as_version=4)
-    lecture.metadata.pop("widgets", None)
-    for cell in lecture.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    nbformat.write(lecture, str(notebooks / LECTURE.name))
+    for source in LECTURES.values():
+        lecture = nbformat.read(str(source), as_version=4)
+        lecture.metadata.pop("widgets", None)
+        for cell in lecture.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(lecture, str(notebooks / source.name))
 
     settings = tmp_path / "settings"
     for name, values in SETTINGS.items():
@@ -138,59 +179,134 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
         log.close()
 
 
-def test_eps_slider_moves_and_updates_the_readout(lab, request):
-    chromium = find_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+@contextmanager
+def run_notebook(browser, lab: tuple[str, str], number: str, request) -> Iterator:
+    """A page with lecture `number` open, all cells run and the kernel idle.
+
+    The notebook opens in a workspace of its own, so no tab of an earlier test
+    comes back. Whatever fails, here or in the `with` body, leaves a screenshot
+    in test-artifacts/ named after the test.
+    """
     url, token = lab
+    lecture = LECTURES[number]
     code_cells = sum(
-        cell.cell_type == "code" for cell in nbformat.read(str(LECTURE), as_version=4).cells
+        cell.cell_type == "code" for cell in nbformat.read(str(lecture), as_version=4).cells
     )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/lab/workspaces/lecture-{number}/tree/{lecture.name}?token={token}")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length >= n",
+            arg=code_cells,
+            timeout=30_000,
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{url}/lab/tree/{LECTURE.name}?token={token}")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length >= n",
-                arg=code_cells,
-                timeout=30_000,
-            )
-            idle = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
-            page.wait_for_selector(idle, timeout=30_000)
+        page.wait_for_selector(IDLE, timeout=30_000)  # the kernel has started
 
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
-            readout = page.locator(".widget-html-content code", has_text="eps = ")
-            readout.wait_for(timeout=40_000)
-            page.wait_for_selector(idle, timeout=40_000)
-            before = readout.inner_text()
-            assert before.startswith("eps = 1.0e-01"), before
+        page.wait_for_function(ALL_CELLS_RAN, arg=code_cells, timeout=40_000)
+        page.wait_for_selector(IDLE, timeout=10_000)
+        yield page
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{request.node.name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot saved to {shot}")
+        raise
+    finally:
+        page.close()
 
-            handle = page.locator(".widget-slider .noUi-handle").first
-            handle.scroll_into_view_if_needed()
-            handle.focus()
-            for _ in range(8):  # 8 steps of 0.25 decades: eps from 1e-1 to 1e-3
-                page.keyboard.press("ArrowLeft")
-            # Each key press is one change of the value; the kernel redraws after each.
-            page.wait_for_function(
-                "text => { const el = document.querySelector('.widget-html-content code');"
-                " return el && el.innerText.startsWith(text); }",
-                arg="eps = 1.0e-03",
-                timeout=20_000,
-            )
-            after = readout.inner_text()
-            assert after != before and "secant slope 0.5398814804" in after, after
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / f"{request.node.name}.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot saved to {shot}")
-            raise
-        finally:
-            browser.close()
+
+def slider(page, label: str):
+    """The ipywidgets slider whose description is exactly `label`."""
+    return page.locator(
+        ".widget-slider", has=page.locator(".widget-label").get_by_text(label, exact=True)
+    )
+
+
+def press(page, control, key: str, times: int) -> None:
+    """Focus the slider's handle and press `key` `times` times (one value change each)."""
+    handle = control.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+def wait_for_text(locator, text: str, timeout: float = 20_000) -> None:
+    """Wait until `locator` (found afresh each time, as widgets re-render) contains `text`."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(locator).to_contain_text(text, timeout=timeout)
+
+
+def test_eps_slider_moves_and_updates_the_readout(browser, lab, request):
+    with run_notebook(browser, lab, "01", request) as page:
+        readout = page.locator(".widget-html-content code", has_text="eps = ")
+        before = readout.inner_text()
+        assert before.startswith("eps = 1.0e-01"), before
+
+        # 8 steps of 0.25 decades: eps from 1e-1 to 1e-3; the kernel redraws after each.
+        press(page, slider(page, "eps"), "ArrowLeft", 8)
+        wait_for_text(readout, "eps = 1.0e-03")
+        after = readout.inner_text()
+        assert after != before and "secant slope 0.5398814804" in after, after
+
+
+# The stepper's view as {"caption", "highlighted": first cell of the highlighted
+# row, "adjoints": {row name: adjoint cell}}, read from its HTML widget.
+STEPPER_STATE = """view => {
+    const rows = [...view.querySelectorAll('table.autodidact-trace tbody tr')];
+    const cells = row => [...row.querySelectorAll('td')].map(td => td.innerText.trim());
+    const highlighted = rows.filter(row => row.style.backgroundColor !== '');
+    return {
+        caption: view.querySelector('div code').innerText,
+        highlighted: highlighted.map(row => cells(row)[0]),
+        adjoints: Object.fromEntries(rows.map(row => [cells(row)[0], cells(row).at(-1)])),
+    };
+}"""
+
+
+def test_reverse_stepper_next_and_step_slider_fill_in_adjoints(browser, lab, request):
+    with run_notebook(browser, lab, "03", request) as page:
+        stepper = page.locator(".widget-vbox", has=slider(page, "step")).last
+        view = stepper.locator(".widget-html-content", has=page.locator("table.autodidact-trace"))
+
+        def state_after(caption: str) -> dict:
+            wait_for_text(view.locator("div code").first, caption)
+            return view.evaluate(STEPPER_STATE)
+
+        seeded = state_after("step 0 of 7")
+        assert seeded["highlighted"] == ["v7 = y"], seeded
+        assert seeded["adjoints"]["v7 = y"] == "1" and seeded["adjoints"]["v6"] == "", seeded
+
+        stepper.locator(".widget-button", has_text="next").click()
+        first = state_after("step 1 of 7")
+        assert first["highlighted"] == ["v7 = y"], first
+        assert (first["adjoints"]["v6"], first["adjoints"]["v5"]) == ("1", "-1"), first
+        assert first["adjoints"]["v3"] == "", first
+
+        press(page, slider(page, "step"), "ArrowRight", 1)
+        second = state_after("step 2 of 7")
+        assert second["highlighted"] == ["v6"], second
+        assert (second["adjoints"]["v3"], second["adjoints"]["v4"]) == ("1", "1"), second
+
+
+def test_chain_cost_sliders_update_the_flop_counts(browser, lab, request):
+    with run_notebook(browser, lab, "04", request) as page:
+        explorer = page.locator(".widget-vbox", has=slider(page, "n (inputs)")).last
+        readout = explorer.locator(".widget-html-content pre")
+        before = readout.inner_text()
+        assert "forward (from the input side):     2,800,000" in before, before
+        assert "reverse (from the output side):    2,800,000" in before, before
+
+        press(page, slider(page, "n (inputs)"), "ArrowLeft", 4)  # n from 100 to 96
+        wait_for_text(readout, "2,688,000")
+        after = readout.inner_text()
+        assert after != before, after
+        assert "forward (from the input side):     2,688,000" in after, after
+        assert "reverse (from the output side):    2,720,000" in after, after
+        assert "976,000" in after, after
 
 
 def test_missing_chromium_skips_outside_ci_and_fails_under_ci(monkeypatch):
