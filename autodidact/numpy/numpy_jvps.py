@@ -27,7 +27,14 @@ import numpy as _np
 from ..forward import def_linear, defjvp, defjvp_argnum
 from ..tracer import getval
 from . import numpy_wrapper as anp
-from .numpy_vjps import balanced_eq, reduced_count, restore_reduced_axes, sinc_vjp
+from .numpy_vjps import (
+    DERIVATIVES,
+    PARTIALS,
+    reduced_count,
+    restore_reduced_axes,
+    sinc_vjp,
+    times_derivative,
+)
 
 LOG_2 = math.log(2)  # Python floats, so float32 tangents stay float32
 LOG_10 = math.log(10)
@@ -52,33 +59,10 @@ def broadcast_to_output(g: Any, ans: Any) -> Any:
 
 # ---------------------------------------------------------------------------
 # Elementwise functions of one argument: g times the derivative (as the VJPs).
+for _fun, _derivative in DERIVATIVES.items():
+    defjvp(_fun, times_derivative(_derivative))
 def_linear(anp.negative)
 def_linear(anp.positive)
-defjvp(anp.exp, lambda g, ans, x: g * ans)
-defjvp(anp.exp2, lambda g, ans, x: g * ans * LOG_2)
-defjvp(anp.expm1, lambda g, ans, x: g * (ans + 1))
-defjvp(anp.log, lambda g, ans, x: g / x)
-defjvp(anp.log2, lambda g, ans, x: g / (x * LOG_2))
-defjvp(anp.log10, lambda g, ans, x: g / (x * LOG_10))
-defjvp(anp.log1p, lambda g, ans, x: g / (x + 1))
-defjvp(anp.sqrt, lambda g, ans, x: g * 0.5 / ans)
-defjvp(anp.cbrt, lambda g, ans, x: g / (3 * ans**2))
-defjvp(anp.square, lambda g, ans, x: g * 2 * x)
-defjvp(anp.reciprocal, lambda g, ans, x: -g * ans**2)
-defjvp(anp.absolute, lambda g, ans, x: g * anp.sign(x))
-defjvp(anp.fabs, lambda g, ans, x: g * anp.sign(x))
-defjvp(anp.sin, lambda g, ans, x: g * anp.cos(x))
-defjvp(anp.cos, lambda g, ans, x: -g * anp.sin(x))
-defjvp(anp.tan, lambda g, ans, x: g * (1 + ans**2))
-defjvp(anp.arcsin, lambda g, ans, x: g / anp.sqrt(1 - x**2))
-defjvp(anp.arccos, lambda g, ans, x: -g / anp.sqrt(1 - x**2))
-defjvp(anp.arctan, lambda g, ans, x: g / (1 + x**2))
-defjvp(anp.sinh, lambda g, ans, x: g * anp.cosh(x))
-defjvp(anp.cosh, lambda g, ans, x: g * anp.sinh(x))
-defjvp(anp.tanh, lambda g, ans, x: g * (1 - ans**2))
-defjvp(anp.arcsinh, lambda g, ans, x: g / anp.sqrt(x**2 + 1))
-defjvp(anp.arccosh, lambda g, ans, x: g / anp.sqrt(x**2 - 1))
-defjvp(anp.arctanh, lambda g, ans, x: g / (1 - x**2))
 def_linear(anp.deg2rad)
 def_linear(anp.rad2deg)
 def_linear(anp.real)
@@ -128,51 +112,19 @@ def power_jvp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 defjvp(anp.power, power_jvp_base, power_jvp_exponent)
-defjvp(
-    anp.maximum,
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(x, ans, y), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(y, ans, x), ans),
-)
-defjvp(
-    anp.minimum,
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(x, ans, y), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(y, ans, x), ans),
-)
-defjvp(
-    anp.fmax,
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(x, ans, y), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(y, ans, x), ans),
-)
-defjvp(
-    anp.fmin,
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(x, ans, y), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * balanced_eq(y, ans, x), ans),
-)
-defjvp(
-    anp.arctan2,
-    lambda g, ans, y, x: broadcast_to_output(g * x / (x**2 + y**2), ans),
-    lambda g, ans, y, x: broadcast_to_output(-g * y / (x**2 + y**2), ans),
-)
-defjvp(
-    anp.hypot,
-    lambda g, ans, x, y: broadcast_to_output(g * x / ans, ans),
-    lambda g, ans, x, y: broadcast_to_output(g * y / ans, ans),
-)
-defjvp(
-    anp.logaddexp,
-    lambda g, ans, x, y: broadcast_to_output(g * anp.exp(x - ans), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * anp.exp(y - ans), ans),
-)
-defjvp(
-    anp.logaddexp2,
-    lambda g, ans, x, y: broadcast_to_output(g * 2 ** (x - ans), ans),
-    lambda g, ans, x, y: broadcast_to_output(g * 2 ** (y - ans), ans),
-)
-defjvp(
-    anp.mod,
-    lambda g, ans, x, y: broadcast_to_output(g, ans),
-    lambda g, ans, x, y: broadcast_to_output(-g * anp.floor_divide(x, y), ans),
-)
+
+
+def stretch_times(partial: Any) -> Any:
+    """The JVP of an elementwise f(x, y) for one argument: g * partial, stretched to the output."""
+
+    def rule(g: Any, ans: Any, x: Any, y: Any) -> Any:
+        return broadcast_to_output(g * partial(ans, x, y), ans)
+
+    return rule
+
+
+for _fun, (_partial_x, _partial_y) in PARTIALS.items():
+    defjvp(_fun, stretch_times(_partial_x), stretch_times(_partial_y))
 
 # ---------------------------------------------------------------------------
 # Reductions: reduce the tangent the way the value was reduced.

@@ -10,6 +10,7 @@ that is all grad(grad(f)) needs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as _np
@@ -17,6 +18,9 @@ import numpy as _np
 from ..reverse import defvjp, defvjp_argnum
 from ..tracer import getval
 from . import numpy_wrapper as anp
+
+LOG_2 = math.log(2)  # Python floats, so float32 values stay float32
+LOG_10 = math.log(10)
 
 # ---------------------------------------------------------------------------
 # Broadcasting
@@ -49,34 +53,53 @@ def balanced_eq(x: Any, z: Any, y: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------
-# Elementwise functions of one argument: g times the derivative.
+# Elementwise functions of one argument. Applied entry by entry, y = f(x) has
+# the diagonal Jacobian diag(f'(x)), so its VJP and its JVP are one and the
+# same product: g * f'(x). This table gives f' (in terms of the output `ans`
+# where that is cheaper); the VJPs here and the JVPs in numpy_jvps.py are both
+# made from it.
+DERIVATIVES = {
+    anp.exp: lambda ans, x: ans,
+    anp.exp2: lambda ans, x: ans * LOG_2,
+    anp.expm1: lambda ans, x: ans + 1,
+    anp.log: lambda ans, x: 1 / x,
+    anp.log2: lambda ans, x: 1 / (x * LOG_2),
+    anp.log10: lambda ans, x: 1 / (x * LOG_10),
+    anp.log1p: lambda ans, x: 1 / (x + 1),
+    anp.sqrt: lambda ans, x: 0.5 / ans,
+    anp.cbrt: lambda ans, x: 1 / (3 * ans**2),
+    anp.square: lambda ans, x: 2 * x,
+    anp.reciprocal: lambda ans, x: -(ans**2),
+    anp.absolute: lambda ans, x: anp.sign(x),
+    anp.fabs: lambda ans, x: anp.sign(x),
+    anp.sin: lambda ans, x: anp.cos(x),
+    anp.cos: lambda ans, x: -anp.sin(x),
+    anp.tan: lambda ans, x: 1 + ans**2,
+    anp.arcsin: lambda ans, x: 1 / anp.sqrt(1 - x**2),
+    anp.arccos: lambda ans, x: -1 / anp.sqrt(1 - x**2),
+    anp.arctan: lambda ans, x: 1 / (1 + x**2),
+    anp.sinh: lambda ans, x: anp.cosh(x),
+    anp.cosh: lambda ans, x: anp.sinh(x),
+    anp.tanh: lambda ans, x: 1 - ans**2,
+    anp.arcsinh: lambda ans, x: 1 / anp.sqrt(x**2 + 1),
+    anp.arccosh: lambda ans, x: 1 / anp.sqrt(x**2 - 1),
+    anp.arctanh: lambda ans, x: 1 / (1 - x**2),
+}
+
+
+def times_derivative(derivative: Any) -> Any:
+    """The rule g * f'(x) for an elementwise f: its VJP and, alike, its JVP."""
+
+    def rule(g: Any, ans: Any, x: Any) -> Any:
+        return g * derivative(ans, x)
+
+    return rule
+
+
+for _fun, _derivative in DERIVATIVES.items():
+    defvjp(_fun, times_derivative(_derivative))
 defvjp(anp.negative, lambda g, ans, x: -g)
 defvjp(anp.positive, lambda g, ans, x: g)
-defvjp(anp.exp, lambda g, ans, x: g * ans)
-defvjp(anp.exp2, lambda g, ans, x: g * ans * _np.log(2))
-defvjp(anp.expm1, lambda g, ans, x: g * (ans + 1))
-defvjp(anp.log, lambda g, ans, x: g / x)
-defvjp(anp.log2, lambda g, ans, x: g / (x * _np.log(2)))
-defvjp(anp.log10, lambda g, ans, x: g / (x * _np.log(10)))
-defvjp(anp.log1p, lambda g, ans, x: g / (x + 1))
-defvjp(anp.sqrt, lambda g, ans, x: g * 0.5 / ans)
-defvjp(anp.cbrt, lambda g, ans, x: g / (3 * ans**2))
-defvjp(anp.square, lambda g, ans, x: g * 2 * x)
-defvjp(anp.reciprocal, lambda g, ans, x: -g * ans**2)
-defvjp(anp.absolute, lambda g, ans, x: g * anp.sign(x))
-defvjp(anp.fabs, lambda g, ans, x: g * anp.sign(x))
-defvjp(anp.sin, lambda g, ans, x: g * anp.cos(x))
-defvjp(anp.cos, lambda g, ans, x: -g * anp.sin(x))
-defvjp(anp.tan, lambda g, ans, x: g * (1 + ans**2))
-defvjp(anp.arcsin, lambda g, ans, x: g / anp.sqrt(1 - x**2))
-defvjp(anp.arccos, lambda g, ans, x: -g / anp.sqrt(1 - x**2))
-defvjp(anp.arctan, lambda g, ans, x: g / (1 + x**2))
-defvjp(anp.sinh, lambda g, ans, x: g * anp.cosh(x))
-defvjp(anp.cosh, lambda g, ans, x: g * anp.sinh(x))
-defvjp(anp.tanh, lambda g, ans, x: g * (1 - ans**2))
-defvjp(anp.arcsinh, lambda g, ans, x: g / anp.sqrt(x**2 + 1))
-defvjp(anp.arccosh, lambda g, ans, x: g / anp.sqrt(x**2 - 1))
-defvjp(anp.arctanh, lambda g, ans, x: g / (1 - x**2))
 defvjp(anp.deg2rad, lambda g, ans, x: g * (_np.pi / 180))
 defvjp(anp.rad2deg, lambda g, ans, x: g * (180 / _np.pi))
 defvjp(anp.real, lambda g, ans, x: g)
@@ -138,51 +161,45 @@ def power_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 defvjp(anp.power, power_vjp_base, power_vjp_exponent)
-defvjp(
-    anp.maximum,
-    lambda g, ans, x, y: unbroadcast(x, g * balanced_eq(x, ans, y)),
-    lambda g, ans, x, y: unbroadcast(y, g * balanced_eq(y, ans, x)),
-)
-defvjp(
-    anp.minimum,
-    lambda g, ans, x, y: unbroadcast(x, g * balanced_eq(x, ans, y)),
-    lambda g, ans, x, y: unbroadcast(y, g * balanced_eq(y, ans, x)),
-)
-defvjp(
-    anp.fmax,
-    lambda g, ans, x, y: unbroadcast(x, g * balanced_eq(x, ans, y)),
-    lambda g, ans, x, y: unbroadcast(y, g * balanced_eq(y, ans, x)),
-)
-defvjp(
-    anp.fmin,
-    lambda g, ans, x, y: unbroadcast(x, g * balanced_eq(x, ans, y)),
-    lambda g, ans, x, y: unbroadcast(y, g * balanced_eq(y, ans, x)),
-)
-defvjp(
-    anp.arctan2,
-    lambda g, ans, y, x: unbroadcast(y, g * x / (x**2 + y**2)),
-    lambda g, ans, y, x: unbroadcast(x, -g * y / (x**2 + y**2)),
-)
-defvjp(
-    anp.hypot,
-    lambda g, ans, x, y: unbroadcast(x, g * x / ans),
-    lambda g, ans, x, y: unbroadcast(y, g * y / ans),
-)
-defvjp(
-    anp.logaddexp,
-    lambda g, ans, x, y: unbroadcast(x, g * anp.exp(x - ans)),
-    lambda g, ans, x, y: unbroadcast(y, g * anp.exp(y - ans)),
-)
-defvjp(
-    anp.logaddexp2,
-    lambda g, ans, x, y: unbroadcast(x, g * 2 ** (x - ans)),
-    lambda g, ans, x, y: unbroadcast(y, g * 2 ** (y - ans)),
-)
-defvjp(
-    anp.mod,
-    lambda g, ans, x, y: unbroadcast(x, g),
-    lambda g, ans, x, y: unbroadcast(y, -g * anp.floor_divide(x, y)),
-)
+
+
+# The other elementwise functions of two arguments, as a table of partial
+# derivatives (df/dx, df/dy), shared with forward mode. Reverse mode sums
+# g * df/dx back down to x's shape; forward mode stretches it to the output's.
+def chosen_first(ans: Any, x: Any, y: Any) -> Any:
+    """d max(x, y) / dx: 1 where x was chosen, 1/2 where x and y tie, 0 elsewhere (min alike)."""
+    return balanced_eq(x, ans, y)
+
+
+def chosen_second(ans: Any, x: Any, y: Any) -> Any:
+    """d max(x, y) / dy, the same with the roles of x and y exchanged."""
+    return balanced_eq(y, ans, x)
+
+
+PARTIALS = {
+    anp.maximum: (chosen_first, chosen_second),
+    anp.minimum: (chosen_first, chosen_second),
+    anp.fmax: (chosen_first, chosen_second),
+    anp.fmin: (chosen_first, chosen_second),
+    anp.arctan2: (lambda ans, y, x: x / (x**2 + y**2), lambda ans, y, x: -y / (x**2 + y**2)),
+    anp.hypot: (lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
+    anp.logaddexp: (lambda ans, x, y: anp.exp(x - ans), lambda ans, x, y: anp.exp(y - ans)),
+    anp.logaddexp2: (lambda ans, x, y: 2 ** (x - ans), lambda ans, x, y: 2 ** (y - ans)),
+    anp.mod: (lambda ans, x, y: 1.0, lambda ans, x, y: -anp.floor_divide(x, y)),
+}
+
+
+def unbroadcast_times(argnum: int, partial: Any) -> Any:
+    """The VJP of an elementwise f(x, y) for one argument: unbroadcast(arg, g * partial)."""
+
+    def rule(g: Any, ans: Any, x: Any, y: Any) -> Any:
+        return unbroadcast((x, y)[argnum], g * partial(ans, x, y))
+
+    return rule
+
+
+for _fun, (_partial_x, _partial_y) in PARTIALS.items():
+    defvjp(_fun, unbroadcast_times(0, _partial_x), unbroadcast_times(1, _partial_y))
 
 # ---------------------------------------------------------------------------
 # Reductions: send g back to every entry that was reduced.
