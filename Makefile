@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 # from, so editing the dependencies re-installs and nothing else does.
 LAB_STAMP := $(VENV)/.installed-lab
 TEST_STAMP := $(VENV)/.installed-test
+# Jupyter refuses to run as root (as in many containers) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test notebooks exercises lint format bench clean-venv
 
@@ -27,7 +29,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 lab: $(LAB_STAMP)
 	$(BIN)/autodidact start
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check autodidact tests benchmarks
