@@ -246,3 +246,21 @@ def test_solve_adjoints_come_from_one_solve(monkeypatch):
     assert len(transposed_solves) == 1
     np.testing.assert_allclose(b_bar, np.linalg.solve(A.T, np.ones(2)))
     np.testing.assert_allclose(A_bar, -np.outer(b_bar, x))
+
+
+def test_functions_without_a_derivative_pass_plain_values_through():
+    seen = {}
+
+    def f(x):
+        seen["floor"] = anp.floor(x)
+        seen["argmax"] = anp.argmax(x)
+        seen["shape"] = anp.shape(x)
+        seen["like"] = anp.zeros_like(x)
+        seen["compare"] = x > 0.5
+        return anp.sum(x * anp.round(x) + anp.sign(x))
+
+    x = np.array([0.2, 1.7, -0.6])
+    np.testing.assert_allclose(grad(f)(x), np.round(x))  # round and sign act as constants
+    assert type(seen["floor"]) is np.ndarray and type(seen["like"]) is np.ndarray
+    assert seen["argmax"] == 1 and seen["shape"] == (3,)
+    assert seen["compare"].dtype == bool
