@@ -33,6 +33,10 @@ from .reverse import defvjp, defvjp_argnum, defvjp_argnums
 from .test_util import check_grads
 from .tracer import notrace_primitive, primitive
 
+# The wrapped NumPy registers the Box for arrays and numbers and every rule, so
+# `from autodidact import grad` works even before `import autodidact.numpy`.
+from . import numpy  # noqa: E402, F401  isort: skip
+
 __all__ = [
     "grad",
     "value_and_grad",

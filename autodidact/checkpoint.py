@@ -25,7 +25,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from . import reverse
+from . import forward, reverse
 from .tracer import primitive
 
 __all__ = ["checkpoint"]
@@ -39,13 +39,19 @@ def checkpoint(fun: Callable) -> Callable:
     def checkpointed(*args: Any, **kwargs: Any) -> Any:
         return fun(*args, **kwargs)
 
-    def recompute_and_pull_back(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        def fun_of_one_argument(x: Any) -> Any:
-            return fun(*args[:argnum], x, *args[argnum + 1 :], **kwargs)
+    def of_one_argument(argnum: int, args: tuple, kwargs: dict) -> Callable:
+        """fun as a function of its argument `argnum` alone, the others held fixed."""
+        return lambda x: fun(*args[:argnum], x, *args[argnum + 1 :], **kwargs)
 
-        vjp, _ = reverse.make_vjp(fun_of_one_argument, args[argnum])
+    def recompute_and_pull_back(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        vjp, _ = reverse.make_vjp(of_one_argument(argnum, args, kwargs), args[argnum])
         return vjp(g)
+
+    def push_forward(argnum: int, g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return forward.make_jvp(of_one_argument(argnum, args, kwargs), args[argnum])(g)[1]
 
     # The rule reads the inputs again, but never the output: drop it from the tape.
     reverse.defvjp_argnum(checkpointed, reverse.reads(recompute_and_pull_back, "args"))
+    # Forward mode keeps no tape, so there is nothing to save: just push the tangent through.
+    forward.defjvp_argnum(checkpointed, push_forward)
     return checkpointed

@@ -72,6 +72,11 @@ def select_argument(
                 "Pass an argnum in that range (keyword arguments cannot be differentiated by)."
             )
     argnums = tuple(k % len(args) for k in argnums)
+    if len(set(argnums)) != len(argnums):
+        raise ValueError(
+            f"{caller} was asked for argnum={argnum!r}, which names the same argument twice; "
+            "list each argument once."
+        )
 
     def unary_fun(x: Any) -> Any:
         new_args = list(args)
@@ -133,6 +138,16 @@ def _scalar_output_check(ans: Any, caller: str) -> None:
             f"{type(ans).__name__}. Return one number (e.g. a loss), or use make_vjp for "
             "functions with several outputs."
         )
+    try:
+        numeric = ans is not None and np.issubdtype(np.result_type(ans), np.number)
+    except TypeError:
+        numeric = False
+    if not numeric:
+        hint = " Did the function forget to `return` its result?" if ans is None else ""
+        raise TypeError(
+            f"{caller} needs the function to return a number, but it returned "
+            f"{type(ans).__name__} {ans!r:.60}.{hint}"
+        )
     if np.ndim(ans) != 0:
         raise TypeError(
             f"{caller} needs the function to return a scalar, but it returned an array of "
@@ -142,16 +157,27 @@ def _scalar_output_check(ans: Any, caller: str) -> None:
         )
 
 
+def _value_and_pullback_of_ones(
+    fun: Callable, argnum: Argnum, args: tuple, kwargs: dict, caller: str, scalar: bool
+) -> tuple[Any, Any]:
+    """Trace fun once and pull back a cotangent of ones: (fun(*args), vjp(ones)).
+
+    With `scalar`, fun must return a single number, so vjp(1) is its gradient.
+    """
+    unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
+    vjp, ans = reverse.make_vjp(unary_fun, x)
+    if scalar:
+        _scalar_output_check(ans, caller)
+    return ans, vjp(_ones_like(ans))
+
+
 def value_and_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """value_and_grad(fun)(*args) -> (fun(*args), grad(fun)(*args)) from a single trace."""
 
     @functools.wraps(fun)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         caller = _operator_name("value_and_grad", fun)
-        unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
-        vjp, ans = reverse.make_vjp(unary_fun, x)
-        _scalar_output_check(ans, caller)
-        return ans, vjp(_ones_like(ans))
+        return _value_and_pullback_of_ones(fun, argnum, args, kwargs, caller, scalar=True)
 
     return value_and_gradient
 
@@ -171,10 +197,7 @@ def grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     @functools.wraps(fun)
     def gradient(*args: Any, **kwargs: Any) -> Any:
         caller = _operator_name("grad", fun)
-        unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
-        vjp, ans = reverse.make_vjp(unary_fun, x)
-        _scalar_output_check(ans, caller)
-        return vjp(_ones_like(ans))
+        return _value_and_pullback_of_ones(fun, argnum, args, kwargs, caller, scalar=True)[1]
 
     return gradient
 
@@ -190,9 +213,7 @@ def elementwise_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     @functools.wraps(fun)
     def elementwise_gradient(*args: Any, **kwargs: Any) -> Any:
         caller = _operator_name("elementwise_grad", fun)
-        unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
-        vjp, ans = reverse.make_vjp(unary_fun, x)
-        return vjp(_ones_like(ans))
+        return _value_and_pullback_of_ones(fun, argnum, args, kwargs, caller, scalar=False)[1]
 
     return elementwise_gradient
 

@@ -313,6 +313,12 @@ def make_vjp(fun: Callable, x: Any) -> tuple[Callable, Any]:
                 f"the cotangent has {len(g_leaves)} arrays but the function's output has "
                 f"{len(output_leaves)}: give vjp a value with the structure of the output"
             )
+        for g_leaf, value in zip(g_leaves, output_values, strict=True):
+            if _shape(g_leaf) != _shape(value):
+                raise ValueError(
+                    f"the cotangent has shape {_shape(g_leaf)} but the function's output has "
+                    f"shape {_shape(value)}: a cotangent is shaped like the output it weighs"
+                )
         seeds = [
             (leaf._node, g_leaf)
             for leaf, g_leaf, is_traced in zip(output_leaves, g_leaves, traced, strict=True)

@@ -197,6 +197,8 @@ def primitive(raw_fun: Callable) -> Callable:
             arg_values[argnum] = args[argnum]._value
         parents = tuple(args[argnum]._node for argnum in argnums)
         answer = wrapped(*arg_values, **kwargs)
+        if type(answer) in box_types and answer._trace_id >= trace_id:
+            raise _leaked_trace_error(raw_fun)
         node_type = type(parents[0])
         several_outputs = isinstance(answer, tuple)  # a tuple or a namedtuple (an SVD, ...)
         value = tuple(answer) if several_outputs else answer
@@ -208,6 +210,17 @@ def primitive(raw_fun: Callable) -> Callable:
     wrapped.raw_fun = raw_fun
     wrapped.is_primitive = True
     return wrapped
+
+
+def _leaked_trace_error(raw_fun: Callable) -> TypeError:
+    name = getattr(raw_fun, "__name__", repr(raw_fun))
+    return TypeError(
+        f"`{name}` is a primitive, so it must compute with the plain values of its "
+        "arguments, but it returned a value still traced by the same trace: it uses a "
+        "traced value it did not receive as an argument (a closure over a variable being "
+        "differentiated). Pass that value as an argument instead, e.g. "
+        "checkpoint(lambda x, W: ...)(x, W) rather than checkpoint(lambda x: ... W ...)(x)."
+    )
 
 
 def take_output(outputs: tuple, index: int) -> Any:

@@ -135,7 +135,9 @@ def call_student(student: Callable, *args: Any, on: str, hint: str = "", **kwarg
             warnings.simplefilter("ignore")
             return student(*args, **kwargs)
     except NotImplementedError as error:
-        raise NotDoneYet() from error
+        if not error.args:  # the stub's bare `raise NotImplementedError()`
+            raise NotDoneYet() from error
+        raise CheckFailed(f"{on}: your code raised NotImplementedError: {error}", hint) from None
     except Exception as error:  # the student's bug, reported in one line
         message = str(error).strip().splitlines()
         raise CheckFailed(

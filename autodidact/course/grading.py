@@ -115,7 +115,11 @@ def check_sheet(path: Path, timeout: float = 120.0) -> SheetReport:
     try:
         notebook = read_notebook(path)
     except CourseError as error:
-        report.problems.append(CellProblem(0, "the file", str(error)))
+        advice = (
+            f" Repair it, or run `autodidact reset {path.stem[:2]}` for a fresh sheet "
+            "(your copy is kept in workspace/.backup/)."
+        )
+        report.problems.append(CellProblem(0, "the file", str(error) + advice))
         return report
     with tempfile.TemporaryDirectory(prefix="autodidact-check-") as folder:
         workdir = Path(folder)
@@ -144,7 +148,9 @@ def check_sheet(path: Path, timeout: float = 120.0) -> SheetReport:
                 continue
             if stopped is not None and number >= stopped.cell:
                 reason = stopped.message.split(";")[0].split(":")[0]
-                reason_missing[name] = f"not checked: the sheet {reason} in cell {stopped.cell}"
+                reason_missing[name] = (
+                    f"not checked: the sheet stopped at cell {stopped.cell} ({reason})"
+                )
             elif errors:
                 reason_missing[name] = (
                     f"its check cell (cell {number}) raised {_error_message(errors[0])}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,11 +164,31 @@ def looks_worked_on(current_text: str, generated_text: str) -> bool:
     return False
 
 
+def is_committed_version(path: Path, text: str) -> bool:
+    """Whether `text` is exactly the version of `path` committed in git (an old generation).
+
+    Anything else (a file changed since the last commit, no git at all) may hold
+    someone's edits, so the caller keeps a copy before replacing it.
+    """
+    try:
+        committed = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"],
+            cwd=path.parent,
+            capture_output=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return committed.decode("utf-8", errors="replace") == text
+
+
 def make_exercises(root: Path, backup_to: Path | None = None) -> list[Path]:
     """Write every student sheet from its solution; return the sheets that changed.
 
-    A sheet about to be replaced that `looks_worked_on` is first copied into
-    the folder `backup_to` (the workspace), so that nobody's work is lost.
+    A sheet about to be replaced that `looks_worked_on`, or that is not the
+    version committed in git, is first copied into the folder `backup_to`
+    (the workspace), so that nobody's work is lost.
     """
     from autodidact.course.workspace import backup
 
@@ -179,7 +200,10 @@ def make_exercises(root: Path, backup_to: Path | None = None) -> list[Path]:
             current = pair.exercise.read_text(encoding="utf-8", errors="replace")
             if current == text:
                 continue
-            if backup_to is not None and looks_worked_on(current, text):
+            edited = looks_worked_on(current, text) or not is_committed_version(
+                pair.exercise, current
+            )
+            if backup_to is not None and edited:
                 kept = backup(pair.exercise, backup_to)
                 print(f"{pair.exercise.name} in exercises/ had been edited: kept it as {kept}")
         pair.exercise.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as _np
 
-from ..tracer import Box
+from ..tracer import Box, getval
 from . import numpy_wrapper as anp
 
 # NumPy's own function -> the traced version in numpy_wrapper (filled by __init__.py)
@@ -39,6 +39,16 @@ class ArrayBox(Box):
 
     __slots__ = ()
     __array_priority__ = 100.0
+
+    def __init__(self, value: Any, trace_id: int, node: Any) -> None:
+        # A Python float or complex input becomes a NumPy scalar, so that the
+        # derivative rules compute with NumPy's arithmetic (1 / 0.0 is inf,
+        # with a warning) rather than Python's (ZeroDivisionError).
+        if type(value) is float:
+            value = _np.float64(value)
+        elif type(value) is complex:
+            value = _np.complex128(value)
+        Box.__init__(self, value, trace_id, node)
 
     # -- what the array looks like (these carry no derivative) --------------
     shape = property(lambda self: _np.shape(self._value))
@@ -225,6 +235,8 @@ class ArrayBox(Box):
         return anp.repeat(self, repeats, axis=axis)
 
     def astype(self, dtype, **kwargs):
+        if not _np.issubdtype(dtype, _np.inexact):  # integers and booleans carry no derivative
+            return _np.asarray(getval(self)).astype(dtype, **kwargs)
         return anp.astype(self, dtype)
 
     def copy(self):
@@ -253,8 +265,14 @@ class ArrayBox(Box):
 
     # -- plain NumPy called on a Box: route to the traced version ------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if "out" in kwargs:  # b += traced, np.add(a, traced, out=b): writes into an array
+            raise TypeError(
+                f"numpy.{ufunc.__name__} was asked to write a traced value into an existing "
+                "array (an in-place operation such as b += x or out=...). Reverse mode keeps "
+                "every intermediate value, so arrays cannot be overwritten: write b = b + x."
+            )
         traced = traced_version_of.get(ufunc)
-        if method != "__call__" or traced is None or "out" in kwargs:
+        if method != "__call__" or traced is None:
             name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise _no_traced_version(name)
         return traced(*inputs, **kwargs)

@@ -231,10 +231,12 @@ def reduced_count(x: Any, axis: Any) -> int:
 
 
 def sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    """Every summed entry receives g: copy it back along the reduced axes."""
     return restore_reduced_axes(g, x, axis, keepdims)
 
 
 def mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    """As for sum, divided by the number of entries averaged."""
     return restore_reduced_axes(g, x, axis, keepdims) / reduced_count(x, axis)
 
 
@@ -273,6 +275,7 @@ def reverse_cumsum(g: Any, axis: int) -> Any:
 
 
 def cumsum_vjp(g, ans, x, axis=None, dtype=None, out=None):
+    """Entry i feeds every running sum from i on: x_bar is g summed from the end."""
     if axis is None:
         return anp.reshape(reverse_cumsum(g, 0), _np.shape(getval(x)))
     return reverse_cumsum(g, axis)

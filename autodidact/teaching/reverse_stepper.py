@@ -153,7 +153,9 @@ class ReverseStepper(widgets.VBox):
             self.image.value = self._pngs[position]
 
     def __repr__(self) -> str:
-        return (
-            f"ReverseStepper(step {self.model.position} of {len(self.model) - 1}, "
-            f"processing {self.model.current_name})"
-        )
+        position, last = self.model.position, len(self.model) - 1
+        if position == 0:  # the seed: no node has been processed yet
+            doing = f"seed {self.model.table.output_label}_bar = 1"
+        else:
+            doing = f"processing {self.model.current_name}"
+        return f"ReverseStepper(step {position} of {last}: {doing})"

@@ -171,3 +171,13 @@ TestBothWays = both_ways(
     SheetFunctions(REPO / "exercises" / SHEET, EXERCISES),
     WRONG_ANSWERS,
 )
+
+
+def test_a_library_not_implemented_error_is_a_failure_not_a_todo():
+    from autodidact.course.checking import run_check
+
+    def uses_a_primitive_without_a_rule(f, x, eps=1e-5):
+        raise NotImplementedError("reverse mode has no VJP for argument 0 of `mystery`")
+
+    verdict = run_check("central_difference", uses_a_primitive_without_a_rule)
+    assert verdict.status == "FAIL" and "no VJP" in verdict.text, verdict.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -136,10 +137,37 @@ def test_make_exercises_backs_up_a_sheet_someone_filled_in(course: Path, capsys)
     assert "my work" not in exercise.read_text()
 
 
+def commit_everything(folder: Path) -> None:
+    """Make `folder` a git repository with everything in it committed."""
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"],
+    ):
+        subprocess.run(command, cwd=folder, check=True)
+
+
 def test_make_exercises_replaces_a_merely_stale_sheet_without_backup(course: Path):
+    commit_everything(course)
     solution = course / "solutions" / SHEET
     notebook = nbformat.read(str(solution), as_version=4)
     notebook.cells[0].source += "\n\nMore words."
     nbformat.write(notebook, str(solution))
     assert main(["--root", str(course), "make-exercises"]) == 0
     assert not (course / "workspace").exists()
+
+
+def test_make_exercises_keeps_notes_added_to_an_unexecuted_sheet(course: Path):
+    """Cells added to exercises/ and saved but never run are still someone's work."""
+    commit_everything(course)
+    sheet = course / "exercises" / SHEET
+    notebook = nbformat.read(str(sheet), as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("three hours of notes"))
+    nbformat.write(notebook, str(sheet))
+    solution = course / "solutions" / SHEET
+    notebook = nbformat.read(str(solution), as_version=4)
+    notebook.cells[0].source += "\n\nMore words."
+    nbformat.write(notebook, str(solution))
+    assert main(["--root", str(course), "make-exercises"]) == 0
+    kept = list((course / "workspace" / ".backup").glob("01_finite_differences.*.ipynb"))
+    assert len(kept) == 1 and "three hours of notes" in kept[0].read_text()

@@ -38,7 +38,16 @@ def test_checkpointed_gradient_equals_the_plain_one():
         np.testing.assert_allclose(
             grad(loss, argnum)(x, w), grad(plain, argnum)(x, w), rtol=1e-14, atol=1e-14
         )
-    check_grads(loss, modes=["rev"], order=2)(x, w)
+    check_grads(loss, modes=["fwd", "rev"], order=2)(x, w)
+
+
+def test_hessian_through_a_checkpoint():
+    from autodidact import hessian
+
+    segment = checkpoint(lambda x: anp.sin(x) * x)
+    H = hessian(lambda x: anp.sum(segment(x)))(np.array([0.3, 1.1]))
+    x = np.array([0.3, 1.1])
+    np.testing.assert_allclose(H, np.diag(2 * np.cos(x) - x * np.sin(x)), rtol=1e-12)
 
 
 def test_checkpoint_recomputes_only_in_the_backward_pass():

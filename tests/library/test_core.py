@@ -264,3 +264,15 @@ def test_functions_without_a_derivative_pass_plain_values_through():
     assert type(seen["floor"]) is np.ndarray and type(seen["like"]) is np.ndarray
     assert seen["argmax"] == 1 and seen["shape"] == (3,)
     assert seen["compare"].dtype == bool
+
+
+def test_python_float_inputs_compute_with_numpy_arithmetic():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert grad(anp.log)(0.0) == np.inf
+        assert np.isnan(grad(lambda x: x**1.5)(-1.0))
+        assert grad(lambda x: x**0.5)(0.0) == np.inf
+
+
+def test_astype_to_integers_carries_no_derivative():
+    x = np.array([1.5, 2.5])
+    np.testing.assert_allclose(grad(lambda a: anp.sum(a * a.astype(int)))(x), [1.0, 2.0])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autodidact.numpy as anp
-from autodidact import defvjp, grad, jacobian, primitive
+from autodidact import defvjp, grad, jacobian, make_vjp, primitive
 
 
 def test_gradient_of_a_non_scalar_output():
@@ -91,3 +91,36 @@ def test_plain_numpy_conversion_never_returns_an_object_array():
 def test_jacobian_of_a_structure_is_refused_clearly():
     with pytest.raises(TypeError, match="single array"):
         jacobian(lambda p: p[0])((np.ones(2), np.ones(2)))
+
+
+def test_forgotten_return():
+    with pytest.raises(TypeError, match="forget to `return`"):
+        grad(lambda x: None)(1.0)
+
+
+def test_the_same_argnum_twice():
+    with pytest.raises(ValueError, match="same argument twice"):
+        grad(lambda a, b: a * b, (0, 0))(1.0, 2.0)
+
+
+def test_cotangent_of_the_wrong_shape():
+    vjp, _ = make_vjp(lambda a: a * 2)(np.ones(3))
+    with pytest.raises(ValueError, match=r"cotangent has shape \(2,\).*output has shape \(3,\)"):
+        vjp(np.ones(2))
+
+
+def test_in_place_ufunc_into_a_numpy_array():
+    def f(x):
+        b = np.zeros(3)
+        b += x
+        return anp.sum(b)
+
+    with pytest.raises(TypeError, match=r"in-place.*b = b \+ x"):
+        grad(f)(np.ones(3))
+
+
+def test_a_closure_over_a_traced_value_inside_a_primitive():
+    from autodidact import checkpoint
+
+    with pytest.raises(TypeError, match="closure.*as an argument"):
+        grad(lambda a: checkpoint(lambda b: a * b)(a))(3.0)

@@ -69,7 +69,7 @@ def test_the_widget_follows_its_slider():
     widget = ReverseStepper(trace_table(example_b, 2.0, 5.0))
     assert widget.slider.description == "step"
     assert widget.slider.max == 7
-    assert repr(widget) == "ReverseStepper(step 0 of 7, processing v7)"
+    assert repr(widget) == "ReverseStepper(step 0 of 7: seed y_bar = 1)"
     widget.forward.click()
     widget.forward.click()
     assert widget.slider.value == 2 and widget.model.position == 2
@@ -79,3 +79,4 @@ def test_the_widget_follows_its_slider():
     assert "dy/dx1 = 5.5" in widget.view.value
     widget.back.click()
     assert widget.model.position == 6
+    assert repr(widget) == "ReverseStepper(step 6 of 7: processing v2)"

@@ -28,7 +28,7 @@ from autodidact.course.checking import (
 
 SHEET = "06_backprop"
 
-LOSS_HINT = "h has shape (b, k) and y holds b integer labels; pick h[np.arange(b), y]."
+LOSS_HINT = "h has shape (B, k) and y holds B integer labels; pick h[np.arange(len(y)), y]."
 FORWARD_HINT = "params is a list of (W, b) pairs: loop over them with v = tanh(v @ W + b)."
 BACKWARD_HINT = (
     "keep each layer's output on the way up; on the way down, z_bar = v_bar * (1 - v**2), "
@@ -206,7 +206,7 @@ def _mistake_hint(got_pairs, params, X, y, expected) -> str | None:
         )
 
     if same([(batch * W, batch * b) for W, b in expected]):
-        return f"that is the gradient of the summed loss, {batch} times too big: divide by b."
+        return f"that is the summed loss's gradient, {batch} times too big: divide by B."
     if same([(W, 0 * b) for W, b in expected]):
         return "the biases get a gradient too: b_bar = the sum over the batch of z_bar."
     if same(_backward_without_tanh_derivative(params, X, y)):
@@ -261,7 +261,7 @@ def mlp_backward(student: Callable) -> str:
 def _layer_hint(layer: int, n_layers: int, name: str) -> str:
     if layer == n_layers - 1:
         return (
-            "at the top, z_bar = (softmax(h) - onehot(y)) / b; then W_bar = v^T z_bar and "
+            "at the top, z_bar = (softmax(h) - onehot(y)) / B; then W_bar = v^T z_bar and "
             "b_bar = z_bar summed over the batch, v the layer's input."
         )
     return (
