@@ -27,9 +27,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(LAB_STAMP)
 
+# PATH puts `autodidact` on the command line of JupyterLab's terminals.
 lab: $(LAB_STAMP)
 	$(BIN)/autodidact start
-	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) \
+		notebooks/00_start_here.ipynb
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check autodidact tests benchmarks
