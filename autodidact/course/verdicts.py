@@ -30,14 +30,16 @@ class Verdict:
     """The outcome of checking one exercise.
 
     ``detail`` says what happened (the input tried, expected against got);
-    ``hint`` is one sentence on how to fix it. Both are empty for a pass
-    except for a short summary of what was tried.
+    ``hint`` says what is wrong, in words or maths; ``route``, the second
+    hint level, is the formula or the way to the answer, when it was asked
+    for. All are empty for a pass except for a short summary of what was tried.
     """
 
     exercise: str
     status: str
     detail: str = ""
     hint: str = ""
+    route: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -60,6 +62,8 @@ class Verdict:
             head += (" on " if self.status == FAIL else " -- ") + self.detail
         if self.hint:
             head += " -- " + self.hint
+        if self.route:
+            head += " -- further hint: " + self.route
         return head
 
     def to_json(self) -> dict[str, Any]:
@@ -67,7 +71,8 @@ class Verdict:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Verdict:
-        return cls(**{key: data.get(key, "") for key in ("exercise", "status", "detail", "hint")})
+        keys = ("exercise", "status", "detail", "hint", "route")
+        return cls(**{key: data.get(key, "") for key in keys})
 
     def __str__(self) -> str:
         return self.text

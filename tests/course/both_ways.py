@@ -2,7 +2,7 @@
 
 A sheet's test file describes its exercises and gets the tests with one line::
 
-    TestBothWays = both_ways("02_forward_mode", SOLUTIONS, STUBS, WRONG)
+    TestBothWays = both_ways("02_forward_mode", SOLUTIONS, STUBS, WRONG, SHORTCUTS)
 
 and the tests then show, for every exercise of the sheet, that its check
 
@@ -11,7 +11,10 @@ and the tests then show, for every exercise of the sheet, that its check
 * says "not done yet" on the stub (the function that still raises NotImplementedError);
 * fails each plausible wrong answer in one line, with no traceback: "name: FAIL on <input>:
   expected ..., got ... -- <hint>", and with the fragment of the hint the answer must receive;
-* fails, and does not crash, when it is given something other than a function.
+* fails, and does not crash, when it is given something other than a function;
+* fails each shortcut, an answer that lets the library do the exercise, with a verdict that
+  says what the exercise may use instead;
+* never puts a line of the sheet's solution into the first-level verdict of a wrong answer.
 
 A wrong answer that makes the student's own code raise is marked ``crashes=True``: its
 verdict quotes the exception ("your code raised ...") instead of expected and got.
@@ -24,10 +27,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from autodidact.course.checking import exercises_of_sheet, run_check
+from autodidact.course.checking import exercises_of_sheet, load_all_checks, run_check
+from autodidact.course.sheets import BEGIN, END
 from autodidact.course.verdicts import FAIL, PASS, TODO
 
-from .conftest import sheet_functions
+from .conftest import REPO, sheet_functions
 
 
 class Wrong(NamedTuple):
@@ -66,6 +70,44 @@ def assert_fails(wrong: Wrong) -> None:
         assert verdict.hint, verdict.text
 
 
+class Shortcut(NamedTuple):
+    """An answer to exercise `name` that lets the library (or a teaching helper) do the work."""
+
+    name: str
+    answer: Callable
+
+
+def assert_rejects_shortcut(shortcut: Shortcut) -> None:
+    verdict = run_check(shortcut.name, shortcut.answer)
+    assert verdict.status == FAIL, verdict.text
+    assert verdict.text.startswith(f"{shortcut.name}: FAIL on "), verdict.text
+    assert "your code called" in verdict.detail, verdict.text
+    assert "asks you to write it yourself with" in verdict.hint, verdict.text
+
+
+# A solution line shorter than this (once spaces are removed) is too generic to count as an
+# answer line: `return x`, `else:`, `total = 0`.
+SHORTEST_ANSWER_LINE = 16
+
+
+def solution_lines(sheet: str) -> list[str]:
+    """The lines inside the BEGIN/END SOLUTION regions of solutions/<sheet>.ipynb, squeezed."""
+    import nbformat
+
+    notebook = nbformat.read(str(REPO / "solutions" / f"{sheet}.ipynb"), as_version=4)
+    lines, inside = [], False
+    for cell in notebook.cells:
+        for line in cell.source.splitlines():
+            marker = line.strip()
+            if marker in (BEGIN, END):
+                inside = marker == BEGIN
+                continue
+            squeezed = "".join(line.split())
+            if inside and len(squeezed) >= SHORTEST_ANSWER_LINE and not marker.startswith("#"):
+                lines.append(squeezed)
+    return lines
+
+
 class SheetFunctions(Mapping):
     """The functions `names` as a sheet defines them; the sheet runs at the first look-up."""
 
@@ -94,6 +136,7 @@ class _Sheet(NamedTuple):
     solutions: Mapping[str, Callable]
     stubs: Mapping[str, Callable] | Callable
     wrong: list[Wrong]
+    shortcuts: list[Shortcut]
 
     def stub(self, name: str) -> Callable:
         return self.stubs[name] if isinstance(self.stubs, Mapping) else self.stubs
@@ -110,6 +153,9 @@ class _BothWays:
         if "wrong" in metafunc.fixturenames:
             wrong = self.sheet.wrong
             metafunc.parametrize("wrong", wrong, ids=[w.answer.__name__ for w in wrong])
+        if "shortcut" in metafunc.fixturenames:
+            cuts = self.sheet.shortcuts
+            metafunc.parametrize("shortcut", cuts, ids=[c.answer.__name__ for c in cuts])
 
     def test_the_sheet_registers_exactly_its_exercises(self):
         assert exercises_of_sheet(self.sheet.stem) == list(self.sheet.solutions)
@@ -130,18 +176,39 @@ class _BothWays:
         verdict = run_check(name, None)
         assert verdict.status == FAIL and "expected a function" in verdict.text, verdict.text
 
+    def test_check_rejects_a_shortcut_through_the_library(self, shortcut):
+        assert_rejects_shortcut(shortcut)
+
+    def test_every_exercise_that_withholds_shortcuts_is_proven_on_one(self):
+        checks = load_all_checks()
+        withheld = {name for name in self.sheet.solutions if checks[name].shortcuts is not None}
+        proven = {cut.name for cut in self.sheet.shortcuts}
+        assert withheld <= proven, f"no shortcut answer proves {sorted(withheld - proven)}"
+
+    def test_first_hints_hold_no_line_of_the_solution(self):
+        answer_lines = solution_lines(self.sheet.stem)
+        for wrong in self.sheet.wrong:
+            text = "".join(run_check(wrong.name, wrong.answer).text.split())
+            leaked = [line for line in answer_lines if line in text]
+            assert not leaked, f"{wrong.answer.__name__}: the verdict gives away {leaked}"
+
 
 def both_ways(
     sheet: str,
     solutions: Mapping[str, Callable],
     stubs: Mapping[str, Callable] | Callable,
     wrong: Sequence[Wrong | tuple],
+    shortcuts: Sequence[Shortcut | tuple] = (),
 ) -> type:
     """The shared tests for the checks of `sheet` (a sheet's file stem), as a test class.
 
     `solutions` maps each exercise, in the order the check module registers them, to its
     solution; `stubs` is the stub (or a mapping from exercise to stub); `wrong` lists
-    plausible wrong answers as `Wrong`s or as tuples (name, answer[, fragment]).
+    plausible wrong answers as `Wrong`s or as tuples (name, answer[, fragment]); `shortcuts`
+    lists answers that call the library, as `Shortcut`s or tuples (name, answer).
     """
     entries = [w if isinstance(w, Wrong) else Wrong(*w) for w in wrong]
-    return type("TestBothWays", (_BothWays,), {"sheet": _Sheet(sheet, solutions, stubs, entries)})
+    cuts = [c if isinstance(c, Shortcut) else Shortcut(*c) for c in shortcuts]
+    return type(
+        "TestBothWays", (_BothWays,), {"sheet": _Sheet(sheet, solutions, stubs, entries, cuts)}
+    )

@@ -145,7 +145,7 @@ WRONG_ANSWERS = [
     ("forward_difference", forward_with_2d_calls, "d + 1"),
     ("forward_difference", forward_in_place, "must not change the caller's array"),
     ("central_difference", central_in_place, "must not change the caller's array"),
-    ("forward_difference", forward_on_integers, "convert x to floats"),
+    ("forward_difference", forward_on_integers, "float copy of x"),
     ("forward_difference", forward_returns_scalar, "of shape (3,)"),
     ("central_difference", central_but_one_sided, "accuracy of a one-sided quotient"),
     ("central_difference", central_without_the_2, "divide by 2 eps"),

@@ -116,8 +116,8 @@ def _check_shared_behaviour(student: Callable) -> None:
         on=f"f(x) = sum(x**2), integer x = {format_value(x_int)}",
         rtol=1e-4,
         atol=1e-4,
-        hint="convert x to floats first, e.g. x = np.asarray(x, dtype=float): "
-        "adding eps to an integer array rounds the step away.",
+        hint="x arrived as integers, and adding eps to an integer array rounds the step "
+        "away: work on a float copy of x.",
     )
 
     x = np.array([0.3, -1.1, 2.0])

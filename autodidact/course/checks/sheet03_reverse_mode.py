@@ -189,7 +189,8 @@ def tanh_vjp(student: Callable) -> str:
         np.tanh,
         lambda x: 1.0 - np.tanh(x) ** 2,
         POINTS,
-        "d tanh(x)/dx = 1 - tanh(x)^2 = 1 - ans^2: return g * (1 - ans**2).",
+        "the derivative of tanh can be written with tanh itself, which the rule receives as "
+        "ans; the cotangent of x is g times that derivative, entry by entry.",
     )
 
 

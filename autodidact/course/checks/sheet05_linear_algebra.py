@@ -55,7 +55,7 @@ def _solve_pair(result: object, n: int, on: str) -> tuple[object, object]:
         raise CheckFailed(
             f"{on}: expected a pair (A_bar, b_bar) of shapes ({n}, {n}) and ({n},), "
             f"got {format_value(result)}",
-            "return both adjoints, e.g. `return A_bar, b_bar`.",
+            "return both adjoints, as a pair with the adjoint of A first.",
         )
     return result[0], result[1]
 
