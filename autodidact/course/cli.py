@@ -1,10 +1,12 @@
 """The ``autodidact`` command: sheets, workspace and checks from a terminal.
 
     autodidact start                  copy fresh sheets into workspace/ (never overwrites)
-    autodidact check [01 ...]         run your sheets and print a table of verdicts
+    autodidact check [01 ...] [--full] run your sheets and print a table of verdicts
+    autodidact grade FILE... [--out grades.csv] [--feedback DIR] [--jobs N] [--timeout S]
+                                      grade submitted notebooks (instructors)
     autodidact reset 01               back up your sheet 01, then restore a fresh one
-    autodidact make-exercises         regenerate exercises/ from solutions/ (instructors)
-    autodidact make-exercises --check exit non-zero if exercises/ is out of date
+    autodidact make-exercises         stamp solutions/ with nbgrader metadata, regenerate exercises/
+    autodidact make-exercises --check exit non-zero if either is out of date
     autodidact run-notebooks [01 ...] re-execute notebooks/ and solutions/ in place
     autodidact timing [--n 100] [--m 10,30,100,300,1000] [--out timing.png]
                                       time forward against reverse mode, save the plot
@@ -16,6 +18,7 @@ status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,17 +41,20 @@ def _workspace(args: argparse.Namespace, root: Path) -> Path:
 
 
 def command_make_exercises(args: argparse.Namespace) -> int:
-    from autodidact.course.sheets import make_exercises, stale_exercises
+    from autodidact.course.sheets import make_exercises, stale_exercises, stale_solutions
 
     root = _root(args)
     if args.check:
+        unstamped = stale_solutions(root)
+        for path in unstamped:
+            print(f"stale: {_relative(path)} lacks its nbgrader metadata or it is out of date")
         stale = stale_exercises(root)
         for path in stale:
             print(f"stale: {_relative(path)} differs from what its solution sheet generates")
-        if stale:
-            print("run `autodidact make-exercises` to regenerate the student sheets.")
+        if stale or unstamped:
+            print("run `autodidact make-exercises` to stamp solutions/ and regenerate exercises/.")
             return 1
-        print("exercises/ is up to date with solutions/.")
+        print("solutions/ carry their nbgrader metadata and exercises/ is up to date.")
         return 0
     changed = make_exercises(root, backup_to=root / "workspace")
     for path in changed:
@@ -86,6 +92,7 @@ def command_reset(args: argparse.Namespace) -> int:
 
 def command_check(args: argparse.Namespace) -> int:
     from autodidact.course.grading import check_sheet, format_reports
+    from autodidact.course.identify import course_layouts
 
     root = _root(args)
     workspace = _workspace(args, root)
@@ -94,19 +101,51 @@ def command_check(args: argparse.Namespace) -> int:
             f"there is no workspace at {_relative(workspace)}: run `autodidact start` "
             "(or `make lab`) first."
         )
+    _positive("--timeout", args.timeout)
     if args.sheets:
         paths = [resolve_sheet(name, workspace) for name in args.sheets]
     else:
         paths = sheets_in(workspace)
         if not paths:
             raise CourseError(f"no sheets in {_relative(workspace)}: run `autodidact start`.")
+    layouts = course_layouts(root)
     reports = []
     for path in paths:
         print(f"checking {_relative(path)} ...", flush=True)
-        reports.append(check_sheet(path, timeout=args.timeout))
+        reports.append(check_sheet(path, layouts, timeout=args.timeout, route=args.full))
     print()
-    print(format_reports(reports))
+    print(format_reports(reports, full=args.full))
     return 0 if all(report.ok for report in reports) else 1
+
+
+def _positive(option: str, value: float) -> None:
+    if not value > 0:
+        raise CourseError(f"{option} must be a positive number, not {value:g}.")
+
+
+def command_grade(args: argparse.Namespace) -> int:
+    from autodidact.course.gradebook import grade_class
+    from autodidact.course.identify import course_layouts
+    from autodidact.course.sandbox import Limits, unprivileged_user
+
+    _positive("--timeout", args.timeout)
+    _positive("--jobs", args.jobs)
+    if args.memory < 256:
+        raise CourseError(f"--memory must be at least 256 (MB), not {args.memory}.")
+    layouts = course_layouts(_root(args))
+    limits = Limits(seconds=args.timeout, memory_mb=args.memory)
+    feedback = Path(args.feedback) if args.feedback else None
+    grade_class(
+        args.submissions,
+        layouts,
+        limits,
+        args.jobs,
+        unprivileged_user(),
+        Path(args.out),
+        feedback,
+        say=lambda line: print(line, flush=True),
+    )
+    return 0
 
 
 def command_run_notebooks(args: argparse.Namespace) -> int:
@@ -121,13 +160,22 @@ def command_run_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose complaints are one line, like every other error here."""
+
+    def error(self, message: str):
+        self.exit(2, f"autodidact: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="autodidact",
         description="Work through the autodidact course: sheets, workspace and checks.",
     )
     parser.add_argument("--root", help="the course folder (default: found from the current folder)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     make = commands.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
     make.add_argument(
@@ -146,7 +194,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=float, default=120.0, help="seconds allowed per sheet (default 120)"
     )
+    check.add_argument(
+        "--full", action="store_true", help="print whole verdicts, with the further hints"
+    )
     check.set_defaults(run=command_check)
+
+    grade = commands.add_parser(
+        "grade", help="grade submitted notebooks into a CSV (instructors; see docs/instructors.md)"
+    )
+    grade.add_argument(
+        "submissions", nargs="+", metavar="SUBMISSION", help="notebooks, or folders of them"
+    )
+    grade.add_argument("--out", default="grades.csv", help="the CSV to write (default grades.csv)")
+    grade.add_argument("--feedback", metavar="DIR", help="write one feedback file per student here")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="sheets run at once (default: cores)",
+    )
+    grade.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds allowed per sheet (default 120)"
+    )
+    grade.add_argument(
+        "--memory", type=int, default=2048, help="megabytes of memory per sheet (default 2048)"
+    )
+    grade.set_defaults(run=command_grade)
 
     reset = commands.add_parser("reset", help="back up your sheet and restore a fresh one")
     reset.add_argument("sheet", metavar="SHEET", help="e.g. 01")

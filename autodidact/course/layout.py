@@ -4,7 +4,7 @@ The course root is the folder holding ``solutions/`` and ``exercises/`` (the
 repository). It is found from the ``AUTODIDACT_ROOT`` environment variable, or
 by walking up from the current folder, or next to the installed package.
 
-A sheet can be named by its number (``01``), its stem
+A sheet can be named by its number (``01``, or ``1``), its stem
 (``01_finite_differences``) or its file name (``01_finite_differences.ipynb``).
 """
 
@@ -43,14 +43,21 @@ def sheets_in(folder: Path) -> list[Path]:
     return sorted(path for path in folder.glob("*.ipynb") if path.is_file())
 
 
+def _same_number(prefix: str, wanted: str) -> bool:
+    """Whether a sheet's number prefix is `wanted`: '05' is named by '05' and by '5'."""
+    if prefix == wanted:
+        return True
+    return prefix.isdigit() and wanted.isdigit() and int(prefix) == int(wanted)
+
+
 def resolve_sheet(name: str, folder: Path) -> Path:
-    """The sheet in `folder` that `name` designates ('01', a stem, or a file name)."""
+    """The sheet in `folder` that `name` designates ('01' or '1', a stem, or a file name)."""
     candidates = sheets_in(folder)
     wanted = Path(name).name
     for path in candidates:
         if wanted in (path.name, path.stem):
             return path
-    matches = [path for path in candidates if path.stem.split("_", 1)[0] == wanted]
+    matches = [path for path in candidates if _same_number(path.stem.split("_", 1)[0], wanted)]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(path.stem for path in candidates) or "none"

@@ -9,10 +9,16 @@ In ``solutions/NN_topic.ipynb`` every answer sits between two marker lines::
 
 `make_student_sheet` replaces each marked region, markers included, by
 ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the indentation
-of the BEGIN line (in a Markdown cell, by ``YOUR ANSWER HERE``), clears all
-outputs and execution counts, and copies everything else as it is. The
-student sheets in ``exercises/`` are only ever written by `make_exercises`;
-`stale_exercises` tells whether they are in sync.
+of the BEGIN line (in a Markdown cell, by ``YOUR ANSWER HERE``), removes the
+hidden tests of the check cells, clears all outputs and execution counts, and
+copies everything else as it is, metadata included: this is what
+``nbgrader generate_assignment`` makes of the sheet, up to nbgrader's own
+bookkeeping in the metadata.
+
+`make_exercises` first stamps the solution sheets with their nbgrader
+metadata (`autodidact.course.nbgrader_metadata`), then writes the student
+sheets in ``exercises/``, which nothing else ever writes; `stale_exercises`
+and `stale_solutions` tell whether both are in sync.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from autodidact.course.layout import CourseError, sheets_in
+from autodidact.course.nbgrader_metadata import stamp, strip_hidden_tests
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -81,7 +88,7 @@ def make_student_sheet(solution: nbformat.NotebookNode, name: str = "") -> nbfor
     for index, cell in enumerate(sheet.cells, start=1):
         where = f"{name} cell {index}".strip()
         if cell.cell_type == "code":
-            cell.source = strip_solution(cell.source, CODE_STUB, where)
+            cell.source = strip_solution(strip_hidden_tests(cell.source), CODE_STUB, where)
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
@@ -110,8 +117,37 @@ def sheet_pairs(root: Path) -> list[SheetPair]:
     return [SheetPair(path, root / "exercises" / path.name) for path in solutions]
 
 
+def stamped_solution(path: Path) -> nbformat.NotebookNode:
+    """The solution sheet at `path` with its nbgrader metadata brought up to date."""
+    from autodidact.course.checking import exercises_of_sheet
+
+    return stamp(read_notebook(path), path.stem, exercises_of_sheet(path.stem))
+
+
 def generated_text(pair: SheetPair) -> str:
-    return notebook_text(make_student_sheet(read_notebook(pair.solution), pair.solution.name))
+    solution = stamped_solution(pair.solution)
+    return notebook_text(make_student_sheet(solution, pair.solution.name))
+
+
+def stale_solutions(root: Path) -> list[Path]:
+    """Solution sheets whose nbgrader metadata is missing or out of date."""
+    stale = []
+    for pair in sheet_pairs(root):
+        expected = json.loads(notebook_text(stamped_solution(pair.solution)))
+        if json.loads(pair.solution.read_text(encoding="utf-8")) != expected:
+            stale.append(pair.solution)
+    return stale
+
+
+def stamp_solutions(root: Path) -> list[Path]:
+    """Write the nbgrader metadata into every solution sheet that lacks it; return those."""
+    written = []
+    for pair in sheet_pairs(root):
+        text = notebook_text(stamped_solution(pair.solution))
+        if pair.solution.read_text(encoding="utf-8") != text:
+            pair.solution.write_text(text, encoding="utf-8")
+            written.append(pair.solution)
+    return written
 
 
 def stale_exercises(root: Path) -> list[Path]:
@@ -184,7 +220,8 @@ def is_committed_version(path: Path, text: str) -> bool:
 
 
 def make_exercises(root: Path, backup_to: Path | None = None) -> list[Path]:
-    """Write every student sheet from its solution; return the sheets that changed.
+    """Stamp the solution sheets, write every student sheet from its solution; return the
+    sheets that changed (solutions stamped, then student sheets written).
 
     A sheet about to be replaced that `looks_worked_on`, or that is not the
     version committed in git, is first copied into the folder `backup_to`
@@ -192,8 +229,8 @@ def make_exercises(root: Path, backup_to: Path | None = None) -> list[Path]:
     """
     from autodidact.course.workspace import backup
 
+    changed = stamp_solutions(root)
     (root / "exercises").mkdir(exist_ok=True)
-    changed = []
     for pair in sheet_pairs(root):
         text = generated_text(pair)
         if pair.exercise.exists():
