@@ -140,7 +140,8 @@ class _BothWays:
             metafunc.parametrize("shortcut", cuts, ids=[c.answer.__name__ for c in cuts])
 
     def test_the_sheet_registers_exactly_its_exercises(self):
-        assert exercises_of_sheet(self.sheet.stem) == list(self.sheet.solutions)
+        registered, listed = exercises_of_sheet(self.sheet.stem), list(self.sheet.solutions)
+        assert registered == listed, f"the check registry has {registered}, the test {listed}"
 
     def test_check_passes_the_solution(self, name):
         assert_passes(name, self.sheet.solutions[name])
@@ -152,7 +153,11 @@ class _BothWays:
         assert_fails(wrong)
 
     def test_every_exercise_has_a_wrong_answer(self):
-        assert {w.name for w in self.sheet.wrong} == set(self.sheet.solutions)
+        proven = {w.name for w in self.sheet.wrong}
+        assert proven == set(self.sheet.solutions), (
+            f"no wrong answer for {sorted(set(self.sheet.solutions) - proven)}; "
+            f"wrong answers for unknown exercises {sorted(proven - set(self.sheet.solutions))}"
+        )
 
     def test_a_non_function_is_a_fail_not_a_crash(self, name):
         verdict = run_check(name, None)

@@ -66,7 +66,8 @@ def test_student_sheet_has_no_solution_and_no_outputs():
         for cell in sheet.cells
         if cell.cell_type == "code"
     )
-    assert stubs == 3
+    answers = sum("### BEGIN SOLUTION" in cell.source for cell in solution.cells)
+    assert stubs == answers, f"{stubs} stubs for {answers} answer cells"
     assert [cell.id for cell in sheet.cells] == [cell.id for cell in solution.cells]
 
 
@@ -171,3 +172,18 @@ def test_make_exercises_keeps_notes_added_to_an_unexecuted_sheet(course: Path):
     assert main(["--root", str(course), "make-exercises"]) == 0
     kept = list((course / "workspace" / ".backup").glob("01_finite_differences.*.ipynb"))
     assert len(kept) == 1 and "three hours of notes" in kept[0].read_text()
+
+
+def test_every_sheet_with_checks_is_proven_both_ways():
+    """A new sheet's checks need a test file calling both_ways for it (see docs/instructors.md)."""
+    import importlib
+
+    from autodidact.course.checking import load_all_checks
+
+    sheets = {check.sheet for check in load_all_checks().values()}
+    proven = set()
+    for path in (REPO / "tests" / "course").glob("test_*.py"):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        if hasattr(module, "TestBothWays"):
+            proven.add(module.TestBothWays.sheet.stem)
+    assert sheets <= proven, f"no test file calls both_ways for {sorted(sheets - proven)}"
