@@ -155,6 +155,19 @@ def logdet_vjp_times_sign(g, ans, A):
     return g * np.sign(np.linalg.det(A)) * np.linalg.inv(A).T
 
 
+def logdet_vjp_by_own_finite_differences(g, ans, A):
+    """Central differences written by hand: close, but an approximation, not a derivation."""
+    eps, n = 1e-5, A.shape[0]
+    derivative = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            step = np.zeros((n, n))
+            step[i, j] = eps
+            plus, minus = np.linalg.slogdet(A + step)[1], np.linalg.slogdet(A - step)[1]
+            derivative[i, j] = (plus - minus) / (2 * eps)
+    return g * derivative
+
+
 def lstsq_vjp_swapped(g, ans, A, b):
     A_bar, b_bar = lstsq_vjp(g, ans, A, b)
     return b_bar, A_bar
@@ -189,6 +202,12 @@ def lstsq_vjp_without_normal_matrix(g, ans, A, b):
 def lstsq_vjp_square_formula(g, ans, A, b):
     b_bar = np.linalg.solve(A.T, g)  # only defined for a square A
     return -np.outer(b_bar, ans), b_bar
+
+
+def lstsq_vjp_transposed(g, ans, A, b):
+    z = np.linalg.solve(A.T @ A, g)
+    b_bar = A @ z
+    return np.outer(z, b - A @ ans) - np.outer(ans, b_bar), b_bar
 
 
 def lstsq_vjp_b_bar_only(g, ans, A, b):
@@ -237,6 +256,7 @@ WRONG = [
     Wrong("logdet_vjp", logdet_vjp_det_rule, "gradient of det A"),
     Wrong("logdet_vjp", logdet_vjp_elementwise, "entry by entry"),
     Wrong("logdet_vjp", logdet_vjp_times_sign, "the sign of det A does not enter"),
+    Wrong("logdet_vjp", logdet_vjp_by_own_finite_differences, "An approximation"),
     Wrong("lstsq_vjp", lstsq_vjp_swapped, "Both of your adjoints are right"),
     Wrong("lstsq_vjp", lstsq_vjp_swapped_and_wrong, "wrong order"),
     Wrong("lstsq_vjp", lstsq_vjp_missing_residual, "residual r = b - A x"),
@@ -244,6 +264,7 @@ WRONG = [
     Wrong("lstsq_vjp", lstsq_vjp_sign_error, "wrong sign"),
     Wrong("lstsq_vjp", lstsq_vjp_without_normal_matrix, "(A^T A)^{-1}"),
     Wrong("lstsq_vjp", lstsq_vjp_square_formula, "LinAlgError", crashes=True),
+    Wrong("lstsq_vjp", lstsq_vjp_transposed, "transpose of the right one"),
     Wrong("lstsq_vjp", lstsq_vjp_b_bar_only, "adjoint of A first"),
     Wrong("spectral_norm_vjp", spectral_norm_vjp_last_vectors, "smallest singular value"),
     Wrong("spectral_norm_vjp", spectral_norm_vjp_no_g, "g is missing"),

@@ -56,11 +56,23 @@ JVPS = "autodidact.numpy.linalg_jvps"
 LIBRARY = (*OPERATORS, *FINITE_DIFFERENCES)
 
 
-def _mistake(got: Any, candidates: list[tuple[Any, str]], otherwise: str) -> str:
-    """The hint of the first candidate that `got` equals (to rounding), else `otherwise`."""
+# An exact rule agrees with the closed form to rounding; the checks ask for 1e-9.
+RTOL, ATOL = 1e-9, 1e-12
+APPROXIMATE = (
+    "your answer is close to the right one but not equal to it: an exact rule agrees with "
+    "it to rounding, far closer than the 1e-9 this check asks for. An approximation (finite "
+    "differences, say) is not the derivation this exercise asks for."
+)
+
+
+def _mistake(got: Any, expected: Any, candidates: list[tuple[Any, str]], otherwise: str) -> str:
+    """The hint for `got`: that of the first candidate it equals (to rounding), the one
+    for an approximation if it is only close to `expected`, else `otherwise`."""
     for candidate, hint in candidates:
-        if matches(got, candidate, rtol=1e-7, atol=1e-10):
+        if matches(got, candidate, rtol=RTOL, atol=ATOL):
             return hint
+    if matches(got, expected, rtol=1e-5, atol=1e-8):
+        return APPROXIMATE
     return otherwise
 
 
@@ -137,6 +149,7 @@ def inv_vjp(student: Callable) -> str:
         )
         hint = _mistake(
             got,
+            expected,
             [
                 (
                     -expected,
@@ -186,7 +199,7 @@ def inv_vjp(student: Callable) -> str:
             "compare it with the expected matrix entry by entry.",
         )
         expect_close(
-            got, expected, on=on, what="A_bar", hint=hint, route=INV_ROUTE, rtol=1e-7, atol=1e-10
+            got, expected, on=on, what="A_bar", hint=hint, route=INV_ROUTE, rtol=RTOL, atol=ATOL
         )
     rng = np.random.default_rng(53)
     A = _square_matrix(rng, 3)
@@ -250,6 +263,7 @@ def logdet_vjp(student: Callable) -> str:
         )
         hint = _mistake(
             got,
+            expected,
             [
                 (
                     g * inverse,
@@ -292,8 +306,8 @@ def logdet_vjp(student: Callable) -> str:
             what="A_bar",
             hint=hint,
             route=LOGDET_ROUTE,
-            rtol=1e-7,
-            atol=1e-10,
+            rtol=RTOL,
+            atol=ATOL,
         )
     rng = np.random.default_rng(63)
     A = _square_matrix(rng, 3)
@@ -350,8 +364,8 @@ def _lstsq_pair(got: Any, expected: tuple[np.ndarray, np.ndarray], on: str) -> t
         )
     first, second = got
     if np.shape(first) == b_bar.shape and np.shape(second) == A_bar.shape:
-        both_right = matches(first, b_bar, rtol=1e-7, atol=1e-10) and matches(
-            second, A_bar, rtol=1e-7, atol=1e-10
+        both_right = matches(first, b_bar, rtol=RTOL, atol=ATOL) and matches(
+            second, A_bar, rtol=RTOL, atol=ATOL
         )
         hint = (
             "your pair is in the wrong order: the first entry must be A_bar, the adjoint of "
@@ -418,6 +432,7 @@ def lstsq_vjp(student: Callable) -> str:
 
         hint = _mistake(
             got_b_bar,
+            b_bar,
             [
                 (
                     A @ g,
@@ -436,12 +451,13 @@ def lstsq_vjp(student: Callable) -> str:
             what="b_bar",
             hint=hint,
             route=LSTSQ_ROUTE,
-            rtol=1e-7,
-            atol=1e-10,
+            rtol=RTOL,
+            atol=ATOL,
         )
 
         hint = _mistake(
             got_A_bar,
+            A_bar,
             [
                 (
                     -np.outer(b_bar, x),
@@ -463,6 +479,11 @@ def lstsq_vjp(student: Callable) -> str:
                     "your A_bar has the opposite sign throughout.",
                 ),
                 (
+                    A_bar.T,
+                    f"your A_bar is the transpose of the right one: it must have A's shape "
+                    f"({m}, {n}).",
+                ),
+                (
                     np.outer(r, g) - np.outer(b_bar, x),
                     "the residual's term uses g where (A^T A)^{-1} g belongs: that factor "
                     "comes with every term of dx.",
@@ -477,8 +498,8 @@ def lstsq_vjp(student: Callable) -> str:
             what="A_bar",
             hint=hint,
             route=LSTSQ_ROUTE,
-            rtol=1e-7,
-            atol=1e-10,
+            rtol=RTOL,
+            atol=ATOL,
         )
 
     A, b, _ = _lstsq_case(4, 6, 3)
@@ -590,6 +611,7 @@ def spectral_norm_vjp(student: Callable) -> str:
             )
         hint = _mistake(
             got,
+            expected,
             candidates,
             "your W_bar does not satisfy <W_bar, dW> = g d sigma_1 for small changes dW.",
         )
@@ -600,8 +622,8 @@ def spectral_norm_vjp(student: Callable) -> str:
             what="W_bar",
             hint=hint,
             route=SPECTRAL_ROUTE,
-            rtol=1e-7,
-            atol=1e-10,
+            rtol=RTOL,
+            atol=ATOL,
         )
     rng = np.random.default_rng(83)
     W = rng.standard_normal((4, 3))
