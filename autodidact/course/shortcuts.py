@@ -136,14 +136,23 @@ def _guard(original: Callable, name: str, record: Record, trusted: frozenset[str
 
 
 def _rule_functions(primitive: Callable) -> Iterator[tuple[dict, Any, Callable]]:
-    """Each (registry, key, rule) through which the VJP and JVP rules of `primitive` are found."""
+    """Each (registry, key, rule) through which the VJP and JVP rules of `primitive` are found.
+
+    That includes the table of derivatives f' the elementwise rules are made from.
+    """
     from autodidact import forward, reverse
+    from autodidact.numpy.numpy_vjps import DERIVATIVES
 
     for table in (reverse.vjp_rules, forward.jvp_rules):
         rules = table.get(primitive, {})
         for argnum, rule in rules.items():
             yield rules, argnum, rule
-    for table in (reverse.vjp_argnum_rules, reverse.vjp_joint_rules, forward.jvp_argnum_rules):
+    for table in (
+        reverse.vjp_argnum_rules,
+        reverse.vjp_joint_rules,
+        forward.jvp_argnum_rules,
+        DERIVATIVES,
+    ):
         if primitive in table:
             yield table, primitive, table[primitive]
 
