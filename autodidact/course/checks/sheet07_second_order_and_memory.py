@@ -103,8 +103,9 @@ def trace_modes(x: object) -> tuple[str, ...]:
     """The kinds of trace ("forward", "reverse") the value x is boxed in, outermost operator first.
 
     Nested derivatives box an argument once per trace, the newest trace on
-    the outside. In make_jvp(grad(f)), f receives a reverse-mode box (grad's
-    trace, made second) around a forward-mode box (make_jvp's): read from the
+    the outside. When a forward-mode derivative is taken of a reverse-mode
+    gradient, f receives a reverse-mode box (the gradient's trace, made
+    second) around a forward-mode box (the outer derivative's): read from the
     inside out, the boxes name the operators from the outside in, here
     ("forward", "reverse"), forward-over-reverse.
     """
