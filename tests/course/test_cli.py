@@ -84,7 +84,7 @@ def test_wrong_work_fails_with_a_hint(course, workspace, capsys):
     assert "--full" in out, out
     assert run(course, "check", "01", "--full") == 1
     out = capsys.readouterr().out
-    assert "that is the accuracy of a one-sided quotient" in out, out
+    assert "of order eps, is what a one-sided" in out, out
     assert "(off by " in out and "For whole verdicts" not in out, out
 
 

@@ -144,7 +144,7 @@ def test_each_student_gets_a_feedback_file_with_the_verdicts(graded):
     text = (paths["feedback"] / f"{student('wrong')}.txt").read_text()
     total = len(PASSING["wrong"])
     assert f"{STEM} ({student('wrong')}_{SHEET}): {total} of {len(EXERCISES)} points" in text
-    assert re.search(r"central_difference +0/1 +FAIL on .*one-sided quotient", text), text
+    assert re.search(r"central_difference +0/1 +FAIL on .*is what a one-sided", text), text
     assert len(list(paths["feedback"].glob("*.txt"))) == len(by_student)
 
 
