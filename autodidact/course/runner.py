@@ -146,6 +146,7 @@ def main(argv: list[str]) -> None:
         shell = _shell()
         from autodidact.course.checking import run_check
         from autodidact.course.integrity import Fingerprint
+        from autodidact.course.verdicts import Verdict
 
         _limit(job.get("limits", {}))
         if job.get("user"):
@@ -185,7 +186,16 @@ def main(argv: list[str]) -> None:
             if answer is missing:
                 send("verdict", exercise=exercise, status="FAIL", undefined=argument)
                 continue
-            verdict = run_check(exercise, answer, route=bool(job.get("route")))
+            try:
+                verdict = run_check(exercise, answer, route=bool(job.get("route")))
+            except BaseException as error:  # SystemExit, KeyboardInterrupt from the answer
+                verdict = Verdict(
+                    exercise,
+                    "FAIL",
+                    "",
+                    f"your code raised {type(error).__name__} while it was checked: "
+                    "an answer returns its result, it does not stop the program.",
+                )
             changed = fingerprint.changes()
             if changed:
                 send("tampered", what=changed[:5], exercise=exercise)
