@@ -93,20 +93,21 @@ def _why_unchecked(check_step: int, plan: Plan, result: RunResult, limits: Limit
         return f"not graded: {result.detail}; review this submission by hand"
     if result.ended == "start":
         return f"not checked: the grader could not run the sheet ({result.detail})"
-    where = f"cell [{running.number}] ({running.first_line})" if running else "a re-inserted check"
     if running_step is not None and running_step["kind"] == "check":
-        doing = "checking " + ", ".join(call[0] for call in running_step["calls"])
+        where = "while checking " + ", ".join(call[0] for call in running_step["calls"])
+    elif running is not None:
+        where = f"in cell [{running.number}] ({running.first_line})"
     else:
-        doing = f"running {where}"
+        where = "before its first cell"
     if result.ended == "time":
         return (
-            f"not checked: the sheet used up its {limits.seconds:g} s while {doing} "
-            "(an endless loop, or a function that never returns?)"
+            f"not checked: the sheet used up its {limits.seconds:g} s {where}; "
+            "an endless loop, or a function that never returns?"
         )
     if result.ended == "died":
         return (
-            f"not checked: the sheet's process ended while {doing} ({result.detail}: "
-            "os._exit, a crash, or the memory limit?)"
+            f"not checked: the sheet's process ended {where} ({result.detail}); "
+            "os._exit, a crash, or the memory limit?"
         )
     return "not checked: no verdict came back"
 
@@ -123,9 +124,7 @@ def _problems(plan: Plan, result: RunResult, limits: Limits) -> list[CellProblem
     running = plan.cell_of_step(result.step)
     number, first = (running.number, running.first_line) if running else (0, "")
     if result.ended == "time":
-        message = (
-            f"timed out: the sheet ran for more than {limits.seconds:g} s; the rest was not run"
-        )
+        message = f"timed out after {limits.seconds:g} s; the rest of the sheet was not run"
         problems.append(CellProblem(number, first, message))
     elif result.ended == "died":
         problems.append(CellProblem(number, first, f"the process ended ({result.detail})"))

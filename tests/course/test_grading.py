@@ -113,7 +113,7 @@ def test_an_endless_loop_hits_the_time_limit_and_what_ran_before_is_graded(grade
     rows = graded[0][student("loop")]
     assert points(rows) == earned({FIRST}), show(rows)
     for row in rows[1:]:
-        assert f"used up its {TIMEOUT} s while running cell [" in row["verdict"], show(rows)
+        assert f"used up its {TIMEOUT} s in cell [" in row["verdict"], show(rows)
         assert "while True:" in row["verdict"], show(rows)
 
 
