@@ -86,7 +86,8 @@ def _cause_of_undefined(name: str, check_step: int, plan: Plan, result: RunResul
     return " (was its cell deleted, or the function renamed?)"
 
 
-def _why_unchecked(check_step: int, plan: Plan, result: RunResult, limits: Limits) -> str:
+def _why_unchecked(plan: Plan, result: RunResult, limits: Limits) -> str:
+    """Why a check never ran: the run ended early (time, crash, tampering) before it."""
     running = plan.cell_of_step(result.step)
     running_step = plan.steps[result.step] if result.step is not None else None
     if result.ended == "tampered":
@@ -153,15 +154,15 @@ def grade_notebook(
         for exercise, _ in step["calls"]:
             given = next(reported, None)
             if given is None:
-                report.verdicts.append(
-                    _not_checked(exercise, _why_unchecked(index, plan, result, limits))
-                )
+                report.verdicts.append(_not_checked(exercise, _why_unchecked(plan, result, limits)))
             elif given.undefined:
                 cause = _cause_of_undefined(given.undefined, index, plan, result)
                 reason = f"not checked: `{given.undefined}` is not defined"
                 report.verdicts.append(_not_checked(exercise, reason + cause))
             else:
                 report.verdicts.append(given.verdict)
+    order = {name: index for index, name in enumerate(layout.exercises)}
+    report.verdicts.sort(key=lambda verdict: order.get(verdict.exercise, len(order)))
     report.problems = _problems(plan, result, limits)
     if result.ended == "tampered":
         report.review.append(result.detail)

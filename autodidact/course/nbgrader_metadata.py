@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from dataclasses import dataclass, field
 
 import nbformat
@@ -213,6 +214,19 @@ def stamp(
             problems.append(f"checks {', '.join(unknown)} are not registered for {sheet}")
         if missing:
             problems.append(f"no check cell calls check for {', '.join(missing)}")
+            odd = [
+                str(index + 1)
+                for index, cell in enumerate(stamped.cells)
+                if cell.cell_type == "code"
+                and re.search(r"\bcheck\(", cell.source)
+                and index not in dict(checks)
+            ]
+            if odd:
+                cells = ("cell " if len(odd) == 1 else "cells ") + ", ".join(odd)
+                problems.append(
+                    f"{cells} call check but a check cell holds nothing but "
+                    'check("name", name) calls'
+                )
         if repeated:
             problems.append(f"{', '.join(repeated)} are checked twice")
         raise CourseError(f"{where}: " + "; ".join(problems) + ".")

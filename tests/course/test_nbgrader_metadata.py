@@ -86,6 +86,11 @@ def test_a_check_without_a_registered_exercise_is_a_clear_error():
     notebook.cells = [c for c in notebook.cells if grade_id_of(c) != "check-gradient_check"]
     with pytest.raises(CourseError, match="no check cell calls check for gradient_check"):
         stamp(notebook, Path(SHEET).stem, exercises_of_sheet(Path(SHEET).stem))
+    notebook = read(REPO / "solutions" / SHEET)
+    cell = next(c for c in notebook.cells if grade_id_of(c) == "check-gradient_check")
+    cell.source = 'print("checking")\ncheck("gradient_check", gradient_check)'
+    with pytest.raises(CourseError, match=r"cell \d+ call check but a check cell holds nothing"):
+        stamp(notebook, Path(SHEET).stem, exercises_of_sheet(Path(SHEET).stem))
 
 
 def test_missing_metadata_makes_the_staleness_check_fail(course: Path, capsys):
