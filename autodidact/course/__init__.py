@@ -10,9 +10,11 @@ A student meets this package in two places:
   verdicts, ``autodidact reset 01`` restores a fresh sheet after backing up
   the old one.
 
-An instructor edits ``solutions/``, runs ``autodidact make-exercises`` and
-trusts the checks, which are tested against the solutions, the stubs and
-plausible wrong answers.
+An instructor edits ``solutions/``, runs ``autodidact make-exercises`` (which
+also stamps the sheets with their nbgrader metadata) and trusts the checks,
+which are tested against the solutions, the stubs and plausible wrong
+answers; ``autodidact grade`` (or nbgrader) grades a class with them. See
+``docs/instructors.md``.
 """
 
 from autodidact.course.checking import check, run_check

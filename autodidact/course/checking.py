@@ -340,8 +340,7 @@ def check(name: str, student: Callable, hint: bool = False) -> None:
     """Check the student's answer to exercise `name` and show the verdict.
 
     This is what the check cell after each exercise calls. In a notebook the
-    verdict is displayed (and can be read back by ``autodidact check``);
-    elsewhere it is printed. ``hint=True`` asks for the second-level hint
+    verdict is displayed; elsewhere it is printed. ``hint=True`` asks for the second-level hint
     (the route to the answer), which also comes by itself once the same check
     has failed three times.
     """

@@ -7,13 +7,13 @@ text a student reads, in the shape
 
 In a notebook a verdict is displayed as a single output carrying two
 representations: ``text/plain`` (what the student sees) and a JSON bundle under
-`VERDICT_MIME_TYPE` (what ``autodidact check`` reads back from the executed
-sheet). Front ends that do not know the JSON type simply show the text.
+`VERDICT_MIME_TYPE`, for tools that read notebooks. Front ends that do not
+know the JSON type simply show the text. Grading never reads either: anyone
+can display a verdict (see `autodidact.course.grading`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -79,19 +79,3 @@ class Verdict:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         return {"text/plain": self.text, VERDICT_MIME_TYPE: self.to_json()}
-
-
-def verdicts_in_outputs(outputs: list[dict[str, Any]]) -> list[Verdict]:
-    """The verdicts displayed in one executed cell's outputs, in order."""
-    found = []
-    for output in outputs:
-        data = output.get("data", {}) if isinstance(output, dict) else {}
-        if VERDICT_MIME_TYPE in data:
-            payload = data[VERDICT_MIME_TYPE]
-            if isinstance(payload, str):
-                payload = json.loads(payload)
-            try:
-                found.append(Verdict.from_json(payload))
-            except (TypeError, ValueError):
-                continue
-    return found
