@@ -148,6 +148,26 @@ def test_each_student_gets_a_feedback_file_with_the_verdicts(graded):
     assert len(list(paths["feedback"].glob("*.txt"))) == len(by_student)
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["no-such-folder"],
+        [SHEET, "--jobs", "0"],
+        [SHEET, "--timeout", "-1"],
+        [SHEET, "--memory", "10"],
+        [SHEET, "--out", "no-such-folder/grades.csv"],
+        [SHEET, "--jobs", "two"],
+    ],
+)
+def test_a_bad_grade_command_is_one_line_and_exit_2(arguments, capsys, monkeypatch):
+    monkeypatch.chdir(REPO / "exercises")
+    assert main(["--root", str(REPO), "grade", *arguments]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autodidact: "), captured.err
+    assert "graded" not in captured.out, captured.out
+
+
 # --- nbgrader ------------------------------------------------------------------------------
 
 
