@@ -107,7 +107,7 @@ def _why_unchecked(plan: Plan, result: RunResult, limits: Limits) -> str:
         )
     if result.ended == "died":
         return (
-            f"not checked: the sheet's process ended {where} ({result.detail}); "
+            f"not checked: the sheet's process ended {where}, {result.detail}; "
             "os._exit, a crash, or the memory limit?"
         )
     return "not checked: no verdict came back"

@@ -232,3 +232,31 @@ def test_autodidact_grade_gives_the_same_points_per_exercise_as_nbgrader(nbgrade
             theirs = {grade.name.removeprefix("check-"): grade.score for grade in notebook.grades}
             ours = points(graded[0][student(kind)])
             assert theirs == ours, f"{kind}: nbgrader {theirs}, autodidact grade {ours}"
+
+
+def test_a_run_killed_from_outside_is_graded_again_alone(tmp_path):
+    """Parallel runs share one user, so one can kill another: such a run gets a second go."""
+    from autodidact.course.gradebook import grade_files
+    from autodidact.course.identify import course_layouts
+    from autodidact.course.sandbox import Limits, unprivileged_user
+
+    sheet = nbformat.read(str(REPO / "exercises" / SHEET), as_version=4)
+    killed = submission(sheet, "correct")
+    killed.cells.insert(
+        2, nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    )
+    nbformat.write(killed, str(tmp_path / SHEET))
+    graded_files = []
+    reports = grade_files(
+        [tmp_path / SHEET],
+        course_layouts(REPO),
+        Limits(seconds=TIMEOUT),
+        2,
+        unprivileged_user(),
+        progress=lambda index, report: graded_files.append(report.result.ended),
+    )
+    assert graded_files == ["died", "died"], graded_files
+    verdicts = [verdict.hint for verdict in reports[0].verdicts]
+    assert all("process ended in cell [2]" in hint and "SIGKILL" in hint for hint in verdicts), (
+        verdicts
+    )
