@@ -9,6 +9,7 @@ JSON line per message, each carrying the job's nonce:
     error    cell, line, ename, evalue     a cell raised
     verdict  exercise, status, detail, hint, route, undefined
     tampered what                  the student's code changed the grader's functions
+    internal message               the runner could not set itself up
     done     cells_seconds, checks_seconds
 
 The job's steps are, in order, either ``run`` (a code cell of the student's
@@ -17,12 +18,14 @@ or ``check`` (the course's checks of some exercises, called by this process
 on the objects the student's cells defined, never through the student's
 ``check``). Cells that raise do not stop the run.
 
-Before the first step the process imports what the checks need, takes a
-`Fingerprint` of the grader's modules, sets its resource limits (memory,
-CPU seconds, file size, processes) and, when the job names a user (the
-grader was started as root), gives up root for good: groups, group and user
-become the unprivileged ones and no later exec can regain privileges. Only
-then does student code run.
+Before the first step the process imports what the checks and a sheet need
+and warms up the shell (so that no import has to happen later, when the
+interpreter's own files may be unreadable: a Python installed under /root
+is), sets its resource limits (memory, CPU seconds, file size, processes)
+and, when the job names a user (the grader was started as root), gives up
+root for good: groups, group and user become the unprivileged ones and no
+later exec can regain privileges. It then takes a `Fingerprint` of the
+grader's modules. Only then does student code run.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ import os
 import sys
 import time
 
-# Imported while the process may still read every file, before privileges are dropped.
+# Run before privileges are dropped, so that IPython's lazy imports (display, magics, error
+# reports) and a few common modules are loaded while every file is readable.
 WARM_UP_CELLS = (
     "import numpy as np\nimport autodidact.numpy as anp\nfrom autodidact import grad",
     "from IPython.display import display\ndisplay(np.arange(3))\nnp.arange(3)",

@@ -26,7 +26,7 @@ from autodidact.course.cli import main
 from .conftest import REPO, SHEET
 from .submissions import EXERCISES, FIRST, PASSING, STEM, submission
 
-TIMEOUT = 6  # seconds per sheet; sheet 01 needs well under one
+TIMEOUT = 4  # seconds per sheet; sheet 01 needs well under one
 
 
 def student(kind: str) -> str:
