@@ -135,12 +135,18 @@ def command_grade(args: argparse.Namespace) -> int:
     layouts = course_layouts(_root(args))
     limits = Limits(seconds=args.timeout, memory_mb=args.memory)
     feedback = Path(args.feedback) if args.feedback else None
+    user = unprivileged_user()
+    if user is None:
+        print(
+            "note: not started as root, so the students' code runs with your rights "
+            "(see docs/instructors.md)."
+        )
     grade_class(
         args.submissions,
         layouts,
         limits,
         args.jobs,
-        unprivileged_user(),
+        user,
         Path(args.out),
         feedback,
         say=lambda line: print(line, flush=True),
