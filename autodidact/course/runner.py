@@ -82,7 +82,10 @@ def _limit(limits: dict) -> None:
     def cap(which: int, value: float | None) -> None:
         if value is not None:
             value = int(value)
-            resource.setrlimit(which, (value, value))
+            try:
+                resource.setrlimit(which, (value, value))
+            except (ValueError, OSError):  # e.g. macOS refuses RLIMIT_AS; the others still hold
+                pass
 
     megabyte = 1024 * 1024
     if limits.get("memory_mb"):
