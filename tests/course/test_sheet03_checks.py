@@ -468,16 +468,36 @@ def test_a_rule_written_with_plain_numpy_functions_passes_to_second_order():
     assert run_check("logsoftmax_vjp", logsoftmax_vjp_with_np).status == "PASS"
 
 
-def test_a_rule_that_makes_a_plain_array_fails_the_second_order_check():
-    """The sheet says so too: np.asarray (or np.array) on an argument cuts the trace."""
+def sin_vjp_on_np_asarray(g, ans, x):
+    return g * np.cos(np.asarray(x))
 
-    def sin_vjp_on_a_plain_copy(g, ans, x):
-        return g * np.cos(np.asarray(x))
 
-    verdict = run_check("sin_vjp", sin_vjp_on_a_plain_copy)
+def sin_vjp_on_np_array(g, ans, x):
+    return np.array(g) * np.cos(x)
+
+
+def sin_vjp_written_into_np_empty(g, ans, x):
+    out = np.empty(np.shape(x))
+    out[...] = np.cos(x)
+    return g * out
+
+
+def sin_vjp_on_floats(g, ans, x):
+    cosines = [np.cos(float(x_i)) for x_i in np.ravel(x)]
+    return g * np.reshape(cosines, np.shape(x))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [sin_vjp_on_np_asarray, sin_vjp_on_np_array, sin_vjp_written_into_np_empty, sin_vjp_on_floats],
+)
+def test_a_rule_that_makes_a_plain_array_or_number_fails_the_second_order_check(rule):
+    """The sheet says so too: np.asarray, np.array, float() or writing into np.empty cut the
+    record, and the values alone would have passed."""
+    verdict = run_check("sin_vjp", rule)
     assert verdict.status == "FAIL", verdict.text
     assert verdict.detail.startswith("grad through a primitive with your rule"), verdict.text
-    assert "turned a traced value into a plain array" in verdict.hint
+    assert "turned a traced value into a plain array or number" in verdict.hint
 
 
 def test_a_rule_written_on_plain_values_fails_the_second_order_check():
