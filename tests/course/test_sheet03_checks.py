@@ -7,6 +7,8 @@ student's code, exactly as if they came from a notebook.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ from autodidact.course.checks.sheet03_reverse_mode import (
 )
 from autodidact.numpy import numpy_vjps
 from autodidact.numpy.numpy_vjps import unbroadcast as library_unbroadcast
+from autodidact.teaching.trace_table import reverse_steps
 
 from .both_ways import Wrong, both_ways
 
@@ -411,6 +414,25 @@ def reverse_gradient_through_grad(tape, output):
     return grad(output_of)({name: 0.0 for name in names})
 
 
+def reverse_gradient_through_the_stepper(tape, output):
+    """Dress the tape up as a trace table and let the lecture's stepper run the backward pass."""
+    entries = tape[: [name for name, _ in tape].index(output) + 1]
+    inputs = list(dict.fromkeys(i for _, ins in entries for i, _ in ins if i not in dict(entries)))
+    names = inputs + [name for name, _ in entries]
+    rows = [SimpleNamespace(name=name, label=name, parents=[], partials=[]) for name in inputs] + [
+        SimpleNamespace(
+            name=name,
+            label=name,
+            parents=[names.index(i) for i, _ in ins],
+            partials=[partial for _, partial in ins],
+        )
+        for name, ins in entries
+    ]
+    table = SimpleNamespace(rows=rows, output_label=output, digits=3)
+    adjoints = reverse_steps(table)[-1].adjoints
+    return {name: adjoints[k] or 0.0 for k, name in enumerate(names)}
+
+
 def reverse_gradient_from_the_check(tape, output):
     return reference_reverse_gradient(tape, output)
 
@@ -433,6 +455,7 @@ SHORTCUTS = [
     ("transpose_vjp", transpose_vjp_from_the_library),
     ("logsoftmax_vjp", logsoftmax_vjp_through_make_vjp),
     ("reverse_gradient", reverse_gradient_through_grad),
+    ("reverse_gradient", reverse_gradient_through_the_stepper),
     ("reverse_gradient", reverse_gradient_from_the_check),
 ]
 
@@ -450,6 +473,9 @@ def test_the_shortcuts_are_right_answers_when_nothing_is_withheld():
     assert np.allclose(unbroadcast_through_make_vjp(target, big), unbroadcast(target, big))
     assert reverse_gradient_through_grad(SIDE_TAPE, "y") == pytest.approx(SIDE_ADJOINTS)
     assert reverse_gradient_through_grad(EXAMPLE_TAPE, "v7") == pytest.approx(EXAMPLE_ADJOINTS)
+    assert reverse_gradient_through_the_stepper(EXAMPLE_TAPE, "v7") == pytest.approx(
+        EXAMPLE_ADJOINTS
+    )
 
 
 # --- what the sheet says about writing rules ---------------------------------------------------

@@ -1012,7 +1012,12 @@ def _near(got: dict, name: str, value: float) -> bool:
     sheet=SHEET,
     shortcuts=_shortcuts(
         "a dict and a loop over the tape",
-        also=("autodidact.reverse.toposort", reference_reverse_gradient),
+        also=(
+            "autodidact.reverse.toposort",
+            "autodidact.teaching.trace_table.reverse_steps",
+            "autodidact.teaching.trace_table.trace_table",
+            reference_reverse_gradient,
+        ),
     ),
 )
 def reverse_gradient(student: Callable) -> str:
