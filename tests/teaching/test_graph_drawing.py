@@ -77,7 +77,9 @@ def test_order_badges_number_the_boxes():
     order = ["v7", "v6", "v5", "v4", "v3", "v2", "v1"]
     figure, ax = draw_graph(table, order=order)
     try:
-        badges = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("order:")}
+        badges = {
+            t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("order:")
+        }
         assert badges == {f"order:{name}": str(k) for k, name in enumerate(order, start=1)}
         box = [p for p in ax.patches if p.get_gid() == "node:v5"][0]
         badge = [t for t in ax.texts if t.get_gid() == "order:v5"][0]
