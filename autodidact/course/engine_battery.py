@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TESTS", "BatteryRow", "run_battery", "library_namespace", "sheet_namespace"]
+__all__ = [
+    "TESTS",
+    "BatteryRow",
+    "battery_rows",
+    "run_battery",
+    "format_battery",
+    "library_namespace",
+    "sheet_namespace",
+]
 
 TOLERANCE = 1e-12
 CHAIN_STEPS = 10_000
@@ -177,11 +185,14 @@ def _short(value: Any) -> str:
     return format_value(value, width=36)
 
 
-def run_battery(namespace: Mapping[str, Any], show: bool = True) -> list[BatteryRow]:
-    """Run every test on the library and on the engine of the sheet whose globals() is given.
+def run_battery(namespace: Mapping[str, Any]) -> None:
+    """Run every test on the library and on the engine of the sheet whose globals() is given,
+    and print the table."""
+    print(format_battery(battery_rows(namespace)))
 
-    Prints the table (unless `show` is False) and returns its rows.
-    """
+
+def battery_rows(namespace: Mapping[str, Any]) -> list[BatteryRow]:
+    """Every test, run on the library and on the engine of the sheet whose globals() is given."""
     from autodidact import grad as library_grad
 
     library_np, engine_np = library_namespace(), sheet_namespace(namespace)
@@ -191,8 +202,6 @@ def run_battery(namespace: Mapping[str, Any], show: bool = True) -> list[Battery
         expected = test(library_np, library_grad)
         got, problem = _run_engine(test, engine_np, engine_grad)
         rows.append(BatteryRow(name, expected, got, problem))
-    if show:
-        print(format_battery(rows))
     return rows
 
 

@@ -77,8 +77,8 @@ class Graph:
     nodes: list[Node] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not self.nodes:
-            self.nodes = _reached_from(self.end)
+        if not self.nodes:  # every node reached, in topological order (the end node first)
+            self.nodes = build_engine().toposort(self.end)
 
     def children(self, node: Node) -> list[str]:
         """The names of the nodes computed from `node`, once per edge ("u (twice)")."""
@@ -91,17 +91,6 @@ class Graph:
             name + (" (twice)" if k == 2 else f" ({k} times)" if k > 2 else "")
             for name, k in counts.items()
         ]
-
-
-def _reached_from(end: Node) -> list[Node]:
-    seen, stack, nodes = {id(end)}, [end], [end]
-    while stack:
-        for parent in stack.pop().parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-                nodes.append(parent)
-    return nodes
 
 
 def seed_graph() -> Graph:
@@ -176,6 +165,276 @@ def array_graph() -> Graph:
     u.name = "u"
     y = named("y", u.value * w, [u], [w])
     return Graph("the array graph y = (x + x) * w with x and w of shape (3,)", y)
+
+
+# -- checks of primitive -------------------------------------------------------------------------
+
+PRIMITIVE_HINT = (
+    "wrapped(*args) computes fun on the arguments' values, and records a Node when some of "
+    "them are Traced."
+)
+PRIMITIVE_ROUTE = (
+    "find the highest level among the Traced arguments; replace those arguments by their "
+    "values; call the wrapped function (not fun) on that list; then give the result a Node at "
+    "that level whose parents are those arguments' nodes and whose vjps call each one's rule "
+    "with g, the result and the list of values."
+)
+
+
+def leaf(name: str, value: Any, engine: SimpleNamespace, level: int) -> Any:
+    """A Traced input called `name` at `level`: a start of the graph."""
+    node = Node(value, level=level)
+    node.name = name
+    return engine.Traced(value, node)
+
+
+def _plain(value: Any, engine: SimpleNamespace) -> Any:
+    while isinstance(value, engine.Traced):
+        value = value.value
+    return value
+
+
+VJPS_HINT = "each vjp is a function of g alone, which calls its argument's rule."
+
+
+def _expect_call(
+    out: Any,
+    engine: SimpleNamespace,
+    on: str,
+    *,
+    level: int,
+    value: float,
+    parents: tuple,
+    shares: tuple,
+    hints: dict[str, str] | None = None,
+) -> None:
+    """The result of one call: Traced at `level`, its value, its node's parents and vjps(1.0)."""
+    hints = hints or {}
+    expect(
+        isinstance(out, engine.Traced),
+        on=on,
+        expected="a Traced result",
+        got=format_value(out),
+        hint="a Traced argument makes a Traced result, whose Node records the call so that the "
+        "backward pass can follow it.",
+        route=PRIMITIVE_ROUTE,
+    )
+    expect(
+        out.level == level and getattr(out.node, "level", None) == level,
+        on=on,
+        expected=f"the result and its node at level {level}",
+        got=f"level {out.level} (node at level {getattr(out.node, 'level', None)})",
+        hint="the result is Traced at the highest level among the Traced arguments.",
+        route=PRIMITIVE_ROUTE,
+    )
+    expect(
+        not isinstance(out.value, engine.Traced) or level > out.value.level,
+        on=on,
+        expected="a value at a lower level than the result",
+        got=format_value(out.value),
+        hint="unwrap the arguments of the result's own level before calling the function again.",
+    )
+    expect(
+        matches(_plain(out.value, engine), value, rtol=1e-12)
+        and matches(_plain(getattr(out.node, "value", None), engine), value, rtol=1e-12),
+        on=on,
+        expected=f"the value {format_value(value)}, kept by the result and its node",
+        got=f"{format_value(out.value)} and {format_value(getattr(out.node, 'value', None))}",
+        hint="the value is the function of the unwrapped arguments; the node keeps it too (ans).",
+        route=PRIMITIVE_ROUTE,
+    )
+    got_parents = tuple(getattr(out.node, "parents", ()))
+    expect(
+        len(got_parents) == len(parents) and all(a is b.node for a, b in zip(got_parents, parents)),
+        on=on,
+        expected=f"the node's parents ({_names(p.node for p in parents)})",
+        got=f"({_names(got_parents)})",
+        hint=hints.get(
+            "parents",
+            "the parents are the nodes of the Traced arguments at the result's level, in the "
+            "order of the arguments, once per argument.",
+        ),
+        route=PRIMITIVE_ROUTE,
+    )
+    vjps = tuple(getattr(out.node, "vjps", ()))
+    expect(
+        len(vjps) == len(parents),
+        on=on,
+        expected=f"{len(parents)} vjps, one per parent",
+        got=f"{len(vjps)}",
+        hint="vjps is aligned with parents: one function of g for each parent.",
+        route=PRIMITIVE_ROUTE,
+    )
+    got_shares = tuple(
+        _plain(call_student(vjp, 1.0, on=on + ", its vjps at g = 1", hint=VJPS_HINT), engine)
+        for vjp in vjps
+    )
+    if not matches(got_shares, shares, rtol=1e-12):
+        expect_close(
+            got_shares,
+            shares,
+            on=on + ", its vjps at g = 1",
+            hint=hints.get(
+                "shares",
+                "the vjp of parent k calls the rule of the argument that parent came from, with "
+                "g, the result's value and the unwrapped arguments.",
+            ),
+            route=PRIMITIVE_ROUTE,
+        )
+
+
+@exercise_check(
+    "primitive",
+    sheet=SHEET,
+    shortcuts=Shortcuts(
+        allowed="the sheet's Node and Traced classes and plain Python", blocked=LIBRARY_ENGINE
+    ),
+)
+def primitive(student: Callable) -> str:
+    """What a primitive records, call by call; then the library's tests through it."""
+    engine = build_engine(primitive=student)
+    with engine_names_in(student, engine):
+        multiply = call_student(
+            student,
+            np.multiply,
+            lambda g, ans, x, y: g * y,
+            lambda g, ans, x, y: g * x,
+            on="multiply = primitive(np.multiply, rule_x, rule_y)",
+            hint="primitive(fun, *vjps) returns the wrapped function.",
+        )
+        expect(
+            callable(multiply),
+            on="multiply = primitive(np.multiply, rule_x, rule_y)",
+            expected="a function",
+            got=format_value(multiply),
+            hint="primitive(fun, *vjps) returns the wrapped function.",
+        )
+        on = "multiply(2.0, 3.0), no Traced argument"
+        got = call_student(multiply, 2.0, 3.0, on=on, hint=PRIMITIVE_HINT)
+        expect(
+            not isinstance(got, engine.Traced) and matches(got, 6.0),
+            on=on,
+            expected="the plain value 6",
+            got=format_value(got),
+            hint="with no Traced argument there is nothing to record: the result is fun's value.",
+        )
+        low, high = new_level(), new_level()
+        x, y = leaf("x", 2.0, engine, low), leaf("y", 4.0, engine, low)
+        on = f"multiply(x, 5.0), x Traced at level {low} with value 2"
+        _expect_call(
+            call_student(multiply, x, 5.0, on=on, hint=PRIMITIVE_HINT),
+            engine,
+            on,
+            level=low,
+            value=10.0,
+            parents=(x,),
+            shares=(5.0,),
+        )
+        on = f"multiply(3.0, x), x Traced at level {low} with value 2"
+        _expect_call(
+            call_student(multiply, 3.0, x, on=on, hint=PRIMITIVE_HINT),
+            engine,
+            on,
+            level=low,
+            value=6.0,
+            parents=(x,),
+            shares=(3.0,),
+            hints={
+                "shares": "x is argument 1 of this call, so its vjp applies the rule of argument "
+                "1; each parent's rule is the rule of the argument it came from, not of its "
+                "place among the parents."
+            },
+        )
+        on = f"multiply(x, y), x = 2 and y = 4 Traced at level {low}"
+        _expect_call(
+            call_student(multiply, x, y, on=on, hint=PRIMITIVE_HINT),
+            engine,
+            on,
+            level=low,
+            value=8.0,
+            parents=(x, y),
+            shares=(4.0, 2.0),
+            hints={
+                "shares": "each parent's vjp must call the rule of its own argument; here they "
+                "do not (a function made inside a loop sees the loop's variable as it is when the "
+                "loop has ended, unless it keeps its own copy)."
+            },
+        )
+        on = f"multiply(x, x), x = 2 Traced at level {low}"
+        _expect_call(
+            call_student(multiply, x, x, on=on, hint=PRIMITIVE_HINT),
+            engine,
+            on,
+            level=low,
+            value=4.0,
+            parents=(x, x),
+            shares=(2.0, 2.0),
+        )
+        outer = leaf("z", 1.5, engine, high)
+        on = f"multiply(x, z), x = 2 at level {low} and z = 1.5 at the higher level {high}"
+        out = call_student(
+            multiply,
+            x,
+            outer,
+            on=on,
+            hint="x, at the lower level, is still Traced among the unwrapped arguments: NumPy's "
+            "function cannot take it, but the wrapped function can.",
+            route=PRIMITIVE_ROUTE,
+        )
+        _expect_call(
+            out,
+            engine,
+            on,
+            level=high,
+            value=3.0,
+            parents=(outer,),
+            shares=(2.0,),
+            hints={
+                "parents": f"only the arguments at the highest level ({high}) belong to this "
+                "node; x, at a lower level, stays Traced inside the unwrapped arguments, and the "
+                "call on those records it at its own level."
+            },
+        )
+        expect(
+            isinstance(out.value, engine.Traced)
+            and out.value.level == low
+            and tuple(out.value.node.parents) == (x.node,),
+            on=on,
+            expected=f"the result's value Traced at x's level {low}, with x's node as parent",
+            got=format_value(out.value),
+            hint="the unwrapped arguments still hold x, Traced at its own level: calling the "
+            "wrapped function (not fun) on them records x's part at x's level.",
+            route=PRIMITIVE_ROUTE,
+        )
+        sin = call_student(
+            student, np.sin, lambda g, ans, x: g * engine.cos(x), on="primitive(np.sin, rule)"
+        )
+        inner = leaf("w", 0.5, engine, low)
+        wrapped = engine.Traced(inner, Node(inner, level=high))
+        wrapped.node.name = "W"
+        on = f"sin(W), W Traced at level {high} holding w = 0.5 Traced at level {low}"
+        got = call_student(
+            sin,
+            wrapped,
+            on=on,
+            hint="the unwrapped value is itself Traced at a lower level: NumPy's function cannot "
+            "take it, but the wrapped function can.",
+            route=PRIMITIVE_ROUTE,
+        )
+        _expect_call(
+            got,
+            engine,
+            on,
+            level=high,
+            value=np.sin(0.5),
+            parents=(wrapped,),
+            shares=(np.cos(0.5),),
+        )
+    run_library_tests(student, "primitive")
+    return (
+        "records the right value, parents, rules and level on 7 calls (nested levels included), "
+        "and the library's tests pass through it."
+    )
 
 
 # -- checks of toposort --------------------------------------------------------------------------
@@ -409,7 +668,9 @@ def backward_pass(student: Callable) -> str:
     reference = build_engine()
     engine = build_engine(backward_pass=student)
     hint = (
-        "backward_pass(g, end_node) starts at end_node with adjoint g and works back to the inputs."
+        "a node's adjoint was needed before it had one: when a node's turn comes, every node "
+        "computed from it must already have handed over its share, as in toposort's order, from "
+        "the end node towards the inputs."
     )
     cases = _backward_cases()
     with engine_names_in(student, engine):
@@ -459,6 +720,18 @@ NESTED_HINTS = {
     "grad": "grad(grad(f)) hands grad a Traced x and needs the derivative back as a Traced "
     "value of the outer trace: return what vjp gives, as it is",
 }
+# Where a test stops with an error, part by part (nested tests get the hints above).
+CRASH_HINTS = {
+    "primitive": "inside the engine the wrapped function meets plain numbers, arrays and Traced "
+    "values together, and must take any mix of them",
+    "toposort": "your toposort stopped on a graph the engine recorded",
+    "backward_pass": "inside the engine the adjoints are numbers, arrays or Traced values; "
+    "combine them with +, which works for all of them",
+    "make_vjp": "inside the engine x may be an array, and fun's output an array, a number or "
+    "a value that does not depend on x",
+    "grad": "grad(fun)(x) returns the adjoint that vjp gives, as it is: an array shaped like x "
+    "for an array x, a Traced value inside a nested derivative",
+}
 NESTED_TESTS = ("third derivative of tanh", "nested trace is told apart", "perturbation confusion")
 
 
@@ -473,264 +746,12 @@ def run_library_tests(student: Callable, part: str, *, steps: bool = True) -> No
         for name, test in TESTS.items():
             if name == "10,000-step chain" and not steps:
                 continue
-            on = f"the library's test '{name}' ({test.__doc__.splitlines()[0]})"
-            hint = (NESTED_HINTS if name in NESTED_TESTS else TEST_HINTS)[part] + "."
-            got = call_student(lambda test=test: test(np_, engine.grad), on=on, hint=hint)
+            on = f"the library's test '{name}' ({test.__doc__.splitlines()[0].rstrip('.')})"
+            nested = name in NESTED_TESTS
+            hint = (NESTED_HINTS if nested else TEST_HINTS)[part] + "."
+            crash = (NESTED_HINTS if nested else CRASH_HINTS)[part] + "."
+            got = call_student(lambda test=test: test(np_, engine.grad), on=on, hint=crash)
             expect_close(got, expected[name], on=on, hint=hint, rtol=TOLERANCE, atol=TOLERANCE)
-
-
-# -- checks of primitive -------------------------------------------------------------------------
-
-PRIMITIVE_ROUTE = (
-    "find the highest level among the Traced arguments; replace those arguments by their "
-    "values; call the wrapped function (not fun) on that list; then give the result a Node at "
-    "that level whose parents are those arguments' nodes and whose vjps call each one's rule "
-    "with g, the result and the list of values."
-)
-
-
-def leaf(name: str, value: Any, engine: SimpleNamespace, level: int) -> Any:
-    """A Traced input called `name` at `level`: a start of the graph."""
-    node = Node(value, level=level)
-    node.name = name
-    return engine.Traced(value, node)
-
-
-def _plain(value: Any, engine: SimpleNamespace) -> Any:
-    while isinstance(value, engine.Traced):
-        value = value.value
-    return value
-
-
-def _expect_call(
-    out: Any,
-    engine: SimpleNamespace,
-    on: str,
-    *,
-    level: int,
-    value: float,
-    parents: tuple,
-    shares: tuple,
-    hints: dict[str, str] | None = None,
-) -> None:
-    """The result of one call: Traced at `level`, its value, its node's parents and vjps(1.0)."""
-    hints = hints or {}
-    expect(
-        isinstance(out, engine.Traced),
-        on=on,
-        expected="a Traced result",
-        got=format_value(out),
-        hint="a Traced argument makes a Traced result, whose Node records the call so that the "
-        "backward pass can follow it.",
-        route=PRIMITIVE_ROUTE,
-    )
-    expect(
-        out.level == level and getattr(out.node, "level", None) == level,
-        on=on,
-        expected=f"the result and its node at level {level}",
-        got=f"level {out.level} (node at level {getattr(out.node, 'level', None)})",
-        hint="the result is Traced at the highest level among the Traced arguments.",
-        route=PRIMITIVE_ROUTE,
-    )
-    expect(
-        not isinstance(out.value, engine.Traced) or level > out.value.level,
-        on=on,
-        expected="a value at a lower level than the result",
-        got=format_value(out.value),
-        hint="unwrap the arguments of the result's own level before calling the function again.",
-    )
-    expect(
-        matches(_plain(out.value, engine), value, rtol=1e-12)
-        and matches(_plain(getattr(out.node, "value", None), engine), value, rtol=1e-12),
-        on=on,
-        expected=f"the value {format_value(value)}, kept by the result and its node",
-        got=f"{format_value(out.value)} and {format_value(getattr(out.node, 'value', None))}",
-        hint="the value is the function of the unwrapped arguments; the node keeps it too (ans).",
-        route=PRIMITIVE_ROUTE,
-    )
-    got_parents = tuple(getattr(out.node, "parents", ()))
-    expect(
-        len(got_parents) == len(parents) and all(a is b.node for a, b in zip(got_parents, parents)),
-        on=on,
-        expected=f"the node's parents ({_names(p.node for p in parents)})",
-        got=f"({_names(got_parents)})",
-        hint=hints.get(
-            "parents",
-            "the parents are the nodes of the Traced arguments at the result's level, in the "
-            "order of the arguments, once per argument.",
-        ),
-        route=PRIMITIVE_ROUTE,
-    )
-    vjps = tuple(getattr(out.node, "vjps", ()))
-    expect(
-        len(vjps) == len(parents),
-        on=on,
-        expected=f"{len(parents)} vjps, one per parent",
-        got=f"{len(vjps)}",
-        hint="vjps is aligned with parents: one function of g for each parent.",
-        route=PRIMITIVE_ROUTE,
-    )
-    got_shares = tuple(
-        _plain(call_student(vjp, 1.0, on=on + ", its vjps at g = 1"), engine) for vjp in vjps
-    )
-    if not matches(got_shares, shares, rtol=1e-12):
-        expect_close(
-            got_shares,
-            shares,
-            on=on + ", its vjps at g = 1",
-            hint=hints.get(
-                "shares",
-                "the vjp of parent k calls the rule of the argument that parent came from, with "
-                "g, the result's value and the unwrapped arguments.",
-            ),
-            route=PRIMITIVE_ROUTE,
-        )
-
-
-@exercise_check(
-    "primitive",
-    sheet=SHEET,
-    shortcuts=Shortcuts(
-        allowed="the sheet's Node and Traced classes and plain Python", blocked=LIBRARY_ENGINE
-    ),
-)
-def primitive(student: Callable) -> str:
-    """What a primitive records, call by call; then the library's tests through it."""
-    engine = build_engine(primitive=student)
-    with engine_names_in(student, engine):
-        multiply = call_student(
-            student,
-            np.multiply,
-            lambda g, ans, x, y: g * y,
-            lambda g, ans, x, y: g * x,
-            on="multiply = primitive(np.multiply, rule_x, rule_y)",
-            hint="primitive(fun, *vjps) returns the wrapped function.",
-        )
-        expect(
-            callable(multiply),
-            on="multiply = primitive(np.multiply, rule_x, rule_y)",
-            expected="a function",
-            got=format_value(multiply),
-            hint="primitive(fun, *vjps) returns the wrapped function.",
-        )
-        on = "multiply(2.0, 3.0), no Traced argument"
-        got = call_student(multiply, 2.0, 3.0, on=on)
-        expect(
-            not isinstance(got, engine.Traced) and matches(got, 6.0),
-            on=on,
-            expected="the plain value 6",
-            got=format_value(got),
-            hint="with no Traced argument there is nothing to record: the result is fun's value.",
-        )
-        low, high = new_level(), new_level()
-        x, y = leaf("x", 2.0, engine, low), leaf("y", 4.0, engine, low)
-        on = f"multiply(x, 5.0), x Traced at level {low} with value 2"
-        _expect_call(
-            call_student(multiply, x, 5.0, on=on),
-            engine,
-            on,
-            level=low,
-            value=10.0,
-            parents=(x,),
-            shares=(5.0,),
-        )
-        on = f"multiply(3.0, x), x Traced at level {low} with value 2"
-        _expect_call(
-            call_student(multiply, 3.0, x, on=on),
-            engine,
-            on,
-            level=low,
-            value=6.0,
-            parents=(x,),
-            shares=(3.0,),
-            hints={
-                "shares": "x is argument 1 of this call, so its vjp applies the rule of argument "
-                "1; each parent's rule is the rule of the argument it came from, not of its "
-                "place among the parents."
-            },
-        )
-        on = f"multiply(x, y), x = 2 and y = 4 Traced at level {low}"
-        _expect_call(
-            call_student(multiply, x, y, on=on),
-            engine,
-            on,
-            level=low,
-            value=8.0,
-            parents=(x, y),
-            shares=(4.0, 2.0),
-            hints={
-                "shares": "each parent's vjp must call the rule of its own argument; here they "
-                "do not (a function made inside a loop sees the loop's variable as it is when the "
-                "loop has ended, unless it keeps its own copy)."
-            },
-        )
-        on = f"multiply(x, x), x = 2 Traced at level {low}"
-        _expect_call(
-            call_student(multiply, x, x, on=on),
-            engine,
-            on,
-            level=low,
-            value=4.0,
-            parents=(x, x),
-            shares=(2.0, 2.0),
-        )
-        outer = leaf("z", 1.5, engine, high)
-        on = f"multiply(x, z), x = 2 at level {low} and z = 1.5 at the higher level {high}"
-        out = call_student(multiply, x, outer, on=on)
-        _expect_call(
-            out,
-            engine,
-            on,
-            level=high,
-            value=3.0,
-            parents=(outer,),
-            shares=(2.0,),
-            hints={
-                "parents": f"only the arguments at the highest level ({high}) belong to this "
-                "node; x, at a lower level, stays Traced inside the unwrapped arguments, and the "
-                "call on those records it at its own level."
-            },
-        )
-        expect(
-            isinstance(out.value, engine.Traced)
-            and out.value.level == low
-            and tuple(out.value.node.parents) == (x.node,),
-            on=on,
-            expected=f"the result's value Traced at x's level {low}, with x's node as parent",
-            got=format_value(out.value),
-            hint="the unwrapped arguments still hold x, Traced at its own level: calling the "
-            "wrapped function (not fun) on them records x's part at x's level.",
-            route=PRIMITIVE_ROUTE,
-        )
-        sin = call_student(
-            student, np.sin, lambda g, ans, x: g * engine.cos(x), on="primitive(np.sin, rule)"
-        )
-        inner = leaf("w", 0.5, engine, low)
-        wrapped = engine.Traced(inner, Node(inner, level=high))
-        wrapped.node.name = "W"
-        on = f"sin(W), W Traced at level {high} holding w = 0.5 Traced at level {low}"
-        got = call_student(
-            sin,
-            wrapped,
-            on=on,
-            hint="the unwrapped value is itself Traced at a lower level: NumPy's function cannot "
-            "take it, but the wrapped function can.",
-            route=PRIMITIVE_ROUTE,
-        )
-        _expect_call(
-            got,
-            engine,
-            on,
-            level=high,
-            value=np.sin(0.5),
-            parents=(wrapped,),
-            shares=(np.cos(0.5),),
-        )
-    run_library_tests(student, "primitive")
-    return (
-        "records the right value, parents, rules and level on 7 calls (nested levels included), "
-        "and the library's tests pass through it."
-    )
 
 
 # -- checks of make_vjp --------------------------------------------------------------------------
