@@ -107,5 +107,5 @@ def draw_visit_order(
         return None
     problem = order_problem(table, order)
     verdict = "a topological order" if problem is None else f"not a topological order: {problem}"
-    title = f"the order {name} hands out the nodes (1 = first): {verdict}"
+    title = f"the order {name} hands out the nodes (1 = first):\n{verdict}"
     return draw_graph(table, ax=ax, title=title, order=order)

@@ -633,8 +633,9 @@ def _adjoint_hint(node: Node, got: dict, expected: dict, graph: Graph) -> str:
         if any(matches(got[node], s, rtol=1e-9) for s in partial_sums):
             both = "both" if len(shares) == 2 else f"all {len(shares)}"
             return (
-                f"{node.name} feeds {' and '.join(children)}; its adjoint must be the sum of "
-                f"{both} contributions, not one of them."
+                f"{node.name} feeds {'both ' if len(shares) == 2 else ''}"
+                f"{' and '.join(children)}; its adjoint must be the sum of {both} contributions, "
+                "not one of them."
             )
     return (
         f"{node.name}'s adjoint was passed on, or read, before it was complete: it is complete "
