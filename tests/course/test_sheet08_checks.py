@@ -353,7 +353,7 @@ TestBothWays = both_ways(SHEET, SOLUTIONS, stub, WRONG, SHORTCUTS)
 def test_overwriting_names_the_node_with_two_children():
     text = run_check("backward_pass", backward_pass_overwrites).text
     assert text.startswith("backward_pass: FAIL on the seed example y = ln(x1) + x1 x2 - sin(x2)")
-    assert "feeds v3 and v4" in text or "feeds v4 and v5" in text
+    assert "v1 feeds both v3 and v4" in text or "v2 feeds both v4 and v5" in text
     assert "its adjoint must be the sum of both contributions" in text
 
 
