@@ -18,12 +18,13 @@ not lean on, as a `Shortcuts`:
   verdict "this exercise asks you to write it yourself with <allowed>".
 
 `withheld` puts a *guard* in place of every blocked function: in each module
-of the ``autodidact`` package, in the registries of rules, and in the globals
-of the student's own function, wherever the function object itself is
-found. A guard looks at who calls it. Code inside the ``autodidact`` package
-(the library, and the check itself) goes straight through, so the library
-keeps working: ``grad`` may still run ``make_vjp`` inside. Code from anywhere
-else (the student's notebook) is stopped: the guard records which function
+of the ``autodidact`` package, in the module a blocked dotted name comes
+from, in the registries of rules, and in the globals of the student's own
+function, wherever the function object itself is found. A guard looks at
+who calls it. Code inside the ``autodidact`` package (the library, and the
+check itself) goes straight through, so the library keeps working: ``grad``
+may still run ``make_vjp`` inside. Code from anywhere else (the student's
+notebook) is stopped: the guard records which function
 was called and raises `ShortcutUsed`. That exception derives from
 BaseException, so the student's own ``except Exception`` cannot swallow it;
 and since the call is recorded, the check fails even if it is swallowed.
@@ -131,19 +132,28 @@ def _guard(original: Callable, name: str, record: Record, trusted: frozenset[str
         record.called.append(name)
         raise ShortcutUsed(name)
 
-    guard.guarded = original
+    del guard.__wrapped__  # no way back to the original from the student's side
     return guard
 
 
 def _rule_functions(primitive: Callable) -> Iterator[tuple[dict, Any, Callable]]:
-    """Each (registry, key, rule) through which the VJP and JVP rules of `primitive` are found."""
+    """Each (registry, key, rule) through which the VJP and JVP rules of `primitive` are found.
+
+    That includes the table of derivatives f' the elementwise rules are made from.
+    """
     from autodidact import forward, reverse
+    from autodidact.numpy.numpy_vjps import DERIVATIVES
 
     for table in (reverse.vjp_rules, forward.jvp_rules):
         rules = table.get(primitive, {})
         for argnum, rule in rules.items():
             yield rules, argnum, rule
-    for table in (reverse.vjp_argnum_rules, reverse.vjp_joint_rules, forward.jvp_argnum_rules):
+    for table in (
+        reverse.vjp_argnum_rules,
+        reverse.vjp_joint_rules,
+        forward.jvp_argnum_rules,
+        DERIVATIVES,
+    ):
         if primitive in table:
             yield table, primitive, table[primitive]
 
@@ -199,6 +209,10 @@ def withheld(
         if module_name == "autodidact" or module_name.startswith("autodidact.")
     ]
     namespaces += _namespaces_of(student)
+    # A blocked name from outside the package (scipy.special.logsumexp) is guarded in its
+    # own module as well, so that `import scipy.special` and a dotted call cannot reach it.
+    modules = {spec.rpartition(".")[0] for spec in shortcuts.blocked if isinstance(spec, str)}
+    namespaces += [vars(sys.modules[name]) for name in sorted(modules) if name in sys.modules]
     for namespace in namespaces:
         for key, value in list(namespace.items()):
             if id(value) in guards and guards[id(value)] is not value:

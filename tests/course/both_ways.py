@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from autodidact.course.checking import exercises_of_sheet, load_all_checks, run_check
-from autodidact.course.sheets import BEGIN, END
 from autodidact.course.verdicts import FAIL, PASS, TODO
 
-from .conftest import REPO, sheet_functions
+from .conftest import REPO, sheet_functions, solution_regions, squeeze
 
 
 class Wrong(NamedTuple):
@@ -85,27 +84,10 @@ def assert_rejects_shortcut(shortcut: Shortcut) -> None:
     assert "asks you to write it yourself with" in verdict.hint, verdict.text
 
 
-# A solution line shorter than this (once spaces are removed) is too generic to count as an
-# answer line: `return x`, `else:`, `total = 0`.
-SHORTEST_ANSWER_LINE = 16
-
-
 def solution_lines(sheet: str) -> list[str]:
-    """The lines inside the BEGIN/END SOLUTION regions of solutions/<sheet>.ipynb, squeezed."""
-    import nbformat
-
-    notebook = nbformat.read(str(REPO / "solutions" / f"{sheet}.ipynb"), as_version=4)
-    lines, inside = [], False
-    for cell in notebook.cells:
-        for line in cell.source.splitlines():
-            marker = line.strip()
-            if marker in (BEGIN, END):
-                inside = marker == BEGIN
-                continue
-            squeezed = "".join(line.split())
-            if inside and len(squeezed) >= SHORTEST_ANSWER_LINE and not marker.startswith("#"):
-                lines.append(squeezed)
-    return lines
+    """Every answer line of solutions/<sheet>.ipynb, squeezed (see `solution_regions`)."""
+    path = REPO / "solutions" / f"{sheet}.ipynb"
+    return [line for region in solution_regions(path) for line in region]
 
 
 class SheetFunctions(Mapping):
@@ -188,7 +170,7 @@ class _BothWays:
     def test_first_hints_hold_no_line_of_the_solution(self):
         answer_lines = solution_lines(self.sheet.stem)
         for wrong in self.sheet.wrong:
-            text = "".join(run_check(wrong.name, wrong.answer).text.split())
+            text = squeeze(run_check(wrong.name, wrong.answer).text)
             leaked = [line for line in answer_lines if line in text]
             assert not leaked, f"{wrong.answer.__name__}: the verdict gives away {leaked}"
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autodidact.course.sheets import BEGIN, END
+
 REPO = Path(__file__).resolve().parents[2]
 SHEET = "01_finite_differences.ipynb"
 
@@ -51,3 +53,35 @@ def solution_source(function_name: str) -> str:
         if cell.cell_type == "code" and f"def {function_name}(" in cell.source:
             return cell.source
     raise AssertionError(function_name)
+
+
+# A solution line shorter than this (once spaces are removed) is too generic to count as an
+# answer line: `return x`, `else:`, `total = 0`.
+SHORTEST_ANSWER_LINE = 16
+
+
+def squeeze(text: str) -> str:
+    """`text` without any white space, so that layout does not hide a copied line."""
+    return "".join(text.split())
+
+
+def solution_regions(path: Path) -> list[list[str]]:
+    """The answer lines of each BEGIN/END SOLUTION region of the sheet at `path`, squeezed.
+
+    Comments and lines too short to identify an answer are left out.
+    """
+    notebook = nbformat.read(str(path), as_version=4)
+    regions: list[list[str]] = []
+    for cell in notebook.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            marker = line.strip()
+            if marker in (BEGIN, END):
+                inside = marker == BEGIN
+                if inside:
+                    regions.append([])
+                continue
+            squeezed = squeeze(line)
+            if inside and len(squeezed) >= SHORTEST_ANSWER_LINE and not marker.startswith("#"):
+                regions[-1].append(squeezed)
+    return [region for region in regions if region]
