@@ -27,6 +27,7 @@ from .operators import (
     make_hvp,
     make_jvp,
     make_vjp,
+    stop_gradient,
     value_and_grad,
 )
 from .reverse import defvjp, defvjp_argnum, defvjp_argnums
@@ -60,4 +61,5 @@ __all__ = [
     "notrace_primitive",
     "check_grads",
     "checkpoint",
+    "stop_gradient",
 ]

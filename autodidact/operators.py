@@ -14,6 +14,7 @@ signatures of HIPS Autograd:
     hessian(fun, argnum=0)(*args)           the matrix of second derivatives
     hvp(fun, argnum=0)(*args, v)            H v, without forming H
     make_hvp(fun, argnum=0)(*args)          (hvp, gradient): H v for many v from one trace
+    stop_gradient(x)                        x, seen by every trace as a constant
 
 `argnum` picks the positional argument to differentiate by; a tuple of
 argnums differentiates by several at once and returns a tuple of gradients.
@@ -31,7 +32,7 @@ import numpy as np
 
 from . import forward, reverse
 from .containers import flatten, leaf_paths
-from .tracer import getval, isbox
+from .tracer import getval, isbox, notrace_primitive
 
 __all__ = [
     "grad",
@@ -46,6 +47,7 @@ __all__ = [
     "hessian_tensor_product",
     "hvp",
     "make_hvp",
+    "stop_gradient",
 ]
 
 Argnum = int | tuple[int, ...]
@@ -381,3 +383,28 @@ def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     Jacobian is H), not fun's value.
     """
     return make_vjp(grad(fun, argnum), argnum)
+
+
+# ---------------------------------------------------------------------------
+# Cutting a value out of the derivative
+
+
+@notrace_primitive
+def _as_constant(x: Any) -> Any:
+    return x
+
+
+def stop_gradient(x: Any) -> Any:
+    """The value of x, with a derivative of zero: every trace sees it as a constant.
+
+        >>> grad(lambda x: x * stop_gradient(x))(3.0)   # d/dx (x * c) = c, with c = x = 3
+        np.float64(3.0)
+
+    The value is unwrapped from the Boxes of every trace (reverse and forward
+    mode, at every nesting level), so no trace records where it came from:
+    d stop_gradient(x) / dx = 0 in both modes and to every order. Use it for
+    a target that must not move with the parameters (a fixed point, a
+    baseline, a moving average). `x` may be a tuple, list or dict of arrays.
+    """
+    leaves, rebuild = flatten(x)
+    return rebuild([_as_constant(leaf) for leaf in leaves])
