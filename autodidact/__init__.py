@@ -13,6 +13,7 @@ The API follows HIPS Autograd. Read the library in this order: `tracer.py`
 and friends), then the NumPy bindings in `numpy/`.
 """
 
+from .batching import defbatch, vmap
 from .checkpoint import checkpoint
 from .forward import def_linear, defjvp, defjvp_argnum
 from .operators import (
@@ -62,4 +63,6 @@ __all__ = [
     "check_grads",
     "checkpoint",
     "stop_gradient",
+    "vmap",
+    "defbatch",
 ]
