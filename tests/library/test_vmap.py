@@ -409,3 +409,14 @@ def test_per_example_gradients_for_every_rule(name, fun, args):
     got = vmap(grad(scalar, argnum))(*batched_args)
     expected = np.stack([grad(scalar, argnum)(*[b[i] for b in batched_args]) for i in range(size)])
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_checkpointed_function_is_batched_by_its_interior():
+    from autodidact import checkpoint
+
+    step = checkpoint(lambda x, W: anp.tanh(W @ x))
+    W, xs = rng.standard_normal((3, 3)), rng.standard_normal((4, 3))
+    np.testing.assert_allclose(vmap(step, (0, None), strict=True)(xs, W), np.tanh(xs @ W.T))
+    per_example = vmap(grad(lambda x: anp.sum(step(x, W))))(xs)
+    expected = [grad(lambda x: anp.sum(anp.tanh(W @ x)))(x) for x in xs]
+    np.testing.assert_allclose(per_example, expected, rtol=1e-12)
