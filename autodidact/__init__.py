@@ -13,6 +13,7 @@ The API follows HIPS Autograd. Read the library in this order: `tracer.py`
 and friends), then the NumPy bindings in `numpy/`.
 """
 
+from .batching import defbatch, vmap
 from .checkpoint import checkpoint
 from .forward import def_linear, defjvp, defjvp_argnum
 from .operators import (
@@ -27,6 +28,7 @@ from .operators import (
     make_hvp,
     make_jvp,
     make_vjp,
+    stop_gradient,
     value_and_grad,
 )
 from .reverse import defvjp, defvjp_argnum, defvjp_argnums
@@ -60,4 +62,7 @@ __all__ = [
     "notrace_primitive",
     "check_grads",
     "checkpoint",
+    "stop_gradient",
+    "vmap",
+    "defbatch",
 ]

@@ -14,6 +14,7 @@ signatures of HIPS Autograd:
     hessian(fun, argnum=0)(*args)           the matrix of second derivatives
     hvp(fun, argnum=0)(*args, v)            H v, without forming H
     make_hvp(fun, argnum=0)(*args)          (hvp, gradient): H v for many v from one trace
+    stop_gradient(x)                        x, seen by every trace as a constant
 
 `argnum` picks the positional argument to differentiate by; a tuple of
 argnums differentiates by several at once and returns a tuple of gradients.
@@ -30,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from . import forward, reverse
+from .batching import vmap
 from .containers import flatten, leaf_paths
-from .tracer import getval, isbox
+from .tracer import getval, isbox, notrace_primitive
 
 __all__ = [
     "grad",
@@ -46,6 +48,7 @@ __all__ = [
     "hessian_tensor_product",
     "hvp",
     "make_hvp",
+    "stop_gradient",
 ]
 
 Argnum = int | tuple[int, ...]
@@ -229,13 +232,19 @@ def _inexact_dtype(x: Any) -> np.dtype:
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
 
 
-def jacrev(fun: Callable, argnum: Argnum = 0) -> Callable:
+def jacrev(fun: Callable, argnum: Argnum = 0, *, batched: bool = True) -> Callable:
     """The Jacobian of fun with respect to args[argnum], by reverse mode.
 
     One VJP per output entry: row i is e_i^T J. The result has shape
     `output.shape + input.shape` (for f: R^n -> R^m, the m x n matrix).
-    One trace, m backward passes: the mode of choice for wide Jacobians
-    (few outputs, many inputs). `jacobian` is this function.
+    One trace, then the m cotangents e_1, ..., e_m are pulled back: the mode
+    of choice for wide Jacobians (few outputs, many inputs). `jacobian` is
+    this function.
+
+    By default the m backward passes are one pass, batched by `vmap`: every
+    VJP rule runs once on the stack of all m cotangents (the identity
+    matrix), so a matrix product handles all rows at once. `batched=False`
+    loops over the rows instead, one backward pass each.
     """
 
     @functools.wraps(fun)
@@ -247,16 +256,14 @@ def jacrev(fun: Callable, argnum: Argnum = 0) -> Callable:
         vjp, ans = reverse.make_vjp(unary_fun, x)
         if isinstance(ans, (tuple, list, dict)):
             raise TypeError(f"{caller} needs the function to return a single array")
-        from . import numpy as anp  # the Jacobian is assembled with traced operations
-
         out_shape, in_shape = np.shape(ans), np.shape(getval(x))
-        basis = np.eye(max(int(np.prod(out_shape)), 1), dtype=_inexact_dtype(ans))
-        rows = [vjp(row.reshape(out_shape)) for row in basis[: int(np.prod(out_shape))]]
-        if not rows:
+        size = int(np.prod(out_shape))
+        if size == 0:
             return np.zeros(out_shape + in_shape)
-        if not any(isbox(row) for row in rows):
-            return np.reshape(np.stack(rows), out_shape + in_shape)
-        return anp.reshape(anp.stack(rows), out_shape + in_shape)
+        basis = np.eye(size, dtype=_inexact_dtype(ans)).reshape((size,) + out_shape)
+        if batched:
+            return _reshape(vmap(vjp)(basis), out_shape + in_shape)
+        return _stack_entries([vjp(row) for row in basis], out_shape + in_shape, axis=0)
 
     return jacobian_fun
 
@@ -289,16 +296,25 @@ def make_jvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     return jvp_maker
 
 
-def _stack_entries(entries: list, shape: tuple) -> Any:
-    """Stack Jacobian columns (or rows) along the last axis and reshape them to `shape`."""
+def _stack_entries(entries: list, shape: tuple, axis: int = -1) -> Any:
+    """Stack Jacobian columns (axis -1) or rows (axis 0) and reshape them to `shape`."""
     if not any(isbox(entry) for entry in entries):
-        return np.reshape(np.stack(entries, axis=-1), shape)
+        return np.reshape(np.stack(entries, axis=axis), shape)
     from . import numpy as anp  # nested: the Jacobian is assembled with traced operations
 
-    return anp.reshape(anp.stack(entries, axis=-1), shape)
+    return anp.reshape(anp.stack(entries, axis=axis), shape)
 
 
-def jacfwd(fun: Callable, argnum: Argnum = 0) -> Callable:
+def _reshape(x: Any, shape: tuple) -> Any:
+    """x reshaped, traced when x is (the Jacobian inside an outer derivative)."""
+    if not isbox(x):
+        return np.reshape(x, shape)
+    from . import numpy as anp
+
+    return anp.reshape(x, shape)
+
+
+def jacfwd(fun: Callable, argnum: Argnum = 0, *, batched: bool = True) -> Callable:
     """The Jacobian of fun with respect to args[argnum], by forward mode.
 
     One JVP per input entry: column j is J e_j, the tangent of the output
@@ -306,6 +322,11 @@ def jacfwd(fun: Callable, argnum: Argnum = 0) -> Callable:
     `output.shape + input.shape`, like `jacrev`'s. For f: R^n -> R^m this
     is n forward passes against jacrev's m backward passes: jacfwd wins for
     tall Jacobians (many outputs, few inputs).
+
+    By default the n forward passes are one pass, batched by `vmap`: the
+    value is computed once and carries the stack of all n tangents (the
+    identity matrix), so each JVP rule runs once, on all the columns.
+    `batched=False` loops over the columns instead, one forward pass each.
     """
 
     @functools.wraps(fun)
@@ -317,17 +338,23 @@ def jacfwd(fun: Callable, argnum: Argnum = 0) -> Callable:
         push_forward = forward.make_jvp(unary_fun, x)
         in_shape = np.shape(getval(x))
         size = int(np.prod(in_shape))
-        columns, ans = [], None
-        for unit_vector in np.eye(size, dtype=_inexact_dtype(x)):
-            ans, column = push_forward(unit_vector.reshape(in_shape))
-            columns.append(column)
-        if not columns:  # an input with no entries: the Jacobian is empty
-            ans = unary_fun(x)
+        basis = np.eye(size, dtype=_inexact_dtype(x)).reshape((size,) + in_shape)
+        if size == 0:  # an input with no entries: the Jacobian is empty
+            ans, columns = unary_fun(x), None
+        elif batched:
+            ans, columns = vmap(push_forward, out_axes=(None, -1))(basis)
+        else:
+            ans, columns = None, []
+            for unit_vector in basis:
+                ans, column = push_forward(unit_vector)
+                columns.append(column)
         if isinstance(ans, (tuple, list, dict)):
             raise TypeError(f"{caller} needs the function to return a single array")
         out_shape = np.shape(getval(ans))
-        if not columns:
+        if size == 0:
             return np.zeros(out_shape + in_shape, dtype=_inexact_dtype(ans))
+        if batched:
+            return _reshape(columns, out_shape + in_shape)
         return _stack_entries(columns, out_shape + in_shape)
 
     return jacobian_fun
@@ -381,3 +408,28 @@ def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
     Jacobian is H), not fun's value.
     """
     return make_vjp(grad(fun, argnum), argnum)
+
+
+# ---------------------------------------------------------------------------
+# Cutting a value out of the derivative
+
+
+@notrace_primitive
+def _as_constant(x: Any) -> Any:
+    return x
+
+
+def stop_gradient(x: Any) -> Any:
+    """The value of x, with a derivative of zero: every trace sees it as a constant.
+
+        >>> grad(lambda x: x * stop_gradient(x))(3.0)   # d/dx (x * c) = c, with c = x = 3
+        np.float64(3.0)
+
+    The value is unwrapped from the Boxes of every trace (reverse and forward
+    mode, at every nesting level), so no trace records where it came from:
+    d stop_gradient(x) / dx = 0 in both modes and to every order. Use it for
+    a target that must not move with the parameters (a fixed point, a
+    baseline, a moving average). `x` may be a tuple, list or dict of arrays.
+    """
+    leaves, rebuild = flatten(x)
+    return rebuild([_as_constant(leaf) for leaf in leaves])

@@ -58,6 +58,9 @@ class Node:
     """
 
     __slots__ = ("parents",)
+    # A trace whose Boxes do not simply hold their values (vmap's, see batching.py)
+    # computes a primitive's result itself: process_primitive(fun, args, argnums, kwargs, trace_id).
+    process_primitive: Callable | None = None
 
     def __init__(
         self,
@@ -107,9 +110,11 @@ class Box:
         for value_type in value_types:
             cls.box_types_for_value_type[value_type] = box_type
         box_types.add(box_type)
+        value_box_types.add(box_type)
 
 
-box_types: set[type] = {Box}
+box_types: set[type] = {Box}  # every kind of Box: what a primitive looks for
+value_box_types: set[type] = {Box}  # the Boxes whose value is what they stand for
 
 
 def isbox(x: Any) -> bool:
@@ -118,8 +123,12 @@ def isbox(x: Any) -> bool:
 
 
 def getval(x: Any) -> Any:
-    """The plain value inside x, unwrapping boxes of every trace."""
-    while type(x) in box_types:
+    """The plain value inside x, unwrapping the boxes of every differentiation trace.
+
+    A vmap Box (batching.py) stands for one example while its value holds the
+    whole batch, so getval leaves it closed: its shape is still the example's.
+    """
+    while type(x) in value_box_types:
         x = x._value
     return x
 
@@ -192,6 +201,9 @@ def primitive(raw_fun: Callable) -> Callable:
         else:  # no Box at all: the plain function, at almost no extra cost
             return raw_fun(*args, **kwargs)
         trace_id, argnums = _newest_boxed_args(args)
+        node_type = type(args[argnums[0]]._node)
+        if node_type.process_primitive is not None:  # vmap: the trace computes the result
+            return node_type.process_primitive(wrapped, args, argnums, kwargs, trace_id)
         arg_values = list(args)
         for argnum in argnums:
             arg_values[argnum] = args[argnum]._value
@@ -199,7 +211,6 @@ def primitive(raw_fun: Callable) -> Callable:
         answer = wrapped(*arg_values, **kwargs)
         if type(answer) in box_types and answer._trace_id >= trace_id:
             raise _leaked_trace_error(raw_fun)
-        node_type = type(parents[0])
         several_outputs = isinstance(answer, tuple)  # a tuple or a namedtuple (an SVD, ...)
         value = tuple(answer) if several_outputs else answer
         node = node_type(value, wrapped, tuple(arg_values), kwargs, tuple(argnums), parents)
@@ -251,12 +262,19 @@ def notrace_primitive(raw_fun: Callable) -> Callable:
     """Wrap a function whose output carries no derivative (floor, argmax, shape ...).
 
     Boxes of every trace are unwrapped and the plain result is returned, so
-    the rest of the computation treats it as a constant.
+    the rest of the computation treats it as a constant. (A vmap Box, which
+    getval leaves closed, still batches the call.)
     """
 
     @functools.wraps(raw_fun)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return raw_fun(*[getval(arg) for arg in args], **kwargs)
+        values = [getval(arg) for arg in args]
+        for value in values:
+            if type(value) in box_types:  # batched by vmap
+                trace_id, argnums = _newest_boxed_args(values)
+                node_type = type(values[argnums[0]]._node)
+                return node_type.process_primitive(wrapped, values, argnums, kwargs, trace_id)
+        return raw_fun(*values, **kwargs)
 
     wrapped.raw_fun = raw_fun
     return wrapped

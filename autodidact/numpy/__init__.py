@@ -14,7 +14,17 @@ from typing import Any
 
 import numpy as _np
 
-from . import linalg, linalg_jvps, linalg_vjps, numpy_jvps, numpy_vjps, numpy_wrapper, random
+from . import (
+    linalg,
+    linalg_batching,
+    linalg_jvps,
+    linalg_vjps,
+    numpy_batching,
+    numpy_jvps,
+    numpy_vjps,
+    numpy_wrapper,
+    random,
+)
 from .numpy_boxes import ArrayBox, traced_version_of
 from .numpy_vjps import unbroadcast
 from .numpy_wrapper import *

@@ -114,10 +114,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     from s as lstsq does (singular values above rcond times the largest).
     """
     x, residuals, s = lstsq_outputs(a, b, rcond=rcond)
-    plain_s = _np.asarray(getval(s))
+    s_value = getval(s)  # no derivative (a batch of values, under vmap)
     if rcond is None:
-        rcond = _np.finfo(plain_s.dtype).eps * max(_np.shape(getval(a)))
-    rank = _np.int32(_np.sum(plain_s > rcond * plain_s[0])) if plain_s.size else _np.int32(0)
+        rcond = _np.finfo(_np.result_type(s_value)).eps * max(_np.shape(getval(a)))
+    if not _np.size(s_value):
+        return x, residuals, _np.int32(0), s
+    rank = anp.astype_without_derivative(anp.count_nonzero(s_value > rcond * s_value[0]), _np.int32)
     return x, residuals, rank, s
 
 

@@ -27,6 +27,7 @@ from ..reverse import defvjp, defvjp_argnums
 from ..tracer import getval, isbox
 from . import linalg
 from . import numpy_wrapper as anp
+from .numpy_boxes import all_examples
 from .numpy_vjps import unbroadcast
 
 # ---------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def check_distinct(values: Any, function: str, what: str, consequence: str) -> N
     differences of their values; a repeated value makes them infinite,
     because the vectors of a repeated value may rotate freely.
     """
-    v = _np.asarray(getval(values), dtype=float)
+    v = _np.asarray(all_examples(values), dtype=float)
     if v.shape[-1] < 2:
         return
     scale = _np.max(_np.abs(v), axis=-1, keepdims=True)
@@ -166,14 +167,14 @@ def cofactor_matrix(a: Any, det_a: Any) -> Any:
     minors' determinants (n^2 small determinants; fine for the small
     matrices where singular inputs happen).
     """
-    plain = _np.asarray(getval(a))
+    plain = _np.asarray(all_examples(a))  # every example, under vmap
     n = plain.shape[-1]
     singular_values = _np.linalg.svd(plain, compute_uv=False)
     smallest, largest = singular_values[..., -1], singular_values[..., 0]
     if n == 0 or _np.all(smallest > _relative_gap_tolerance(a) * largest):
         return anp.expand_dims(anp.expand_dims(det_a, -1), -1) * matrix_transpose(linalg.inv(a))
     if n == 1:
-        return _np.ones(plain.shape, dtype=_float_dtype(a))
+        return _np.ones(_np.shape(getval(a)), dtype=_float_dtype(a))
     others = _np.array([[k for k in range(n) if k != i] for i in range(n)])  # (n, n - 1)
     rows_removed = anp.take(a, others, axis=-2)  # (..., n, n - 1, n): minor row sets
     minors = anp.take(rows_removed, others, axis=-1)  # (..., n, n - 1, n, n - 1)
@@ -189,7 +190,7 @@ def det_vjp(g: Any, ans: Any, a: Any) -> Any:
 
 def check_invertible(sign: Any, function: str) -> None:
     """slogdet's derivative A^{-T} does not exist at a singular matrix: say so."""
-    if _np.any(getval(sign) == 0):
+    if _np.any(all_examples(sign) == 0):
         raise linalg.LinAlgError(
             f"{function}: the matrix is singular (det A = 0, log|det A| = -inf), so "
             "log|det A| has no derivative there (it would be A^{-T}). Move away from "
@@ -330,7 +331,7 @@ def singular_value_adjoint(s_bar: Any, u: Any, vt: Any) -> Any:
 
 def check_nonzero(s: Any, function: str) -> None:
     """Raise when a singular value is zero, relative to the largest."""
-    plain = _np.asarray(getval(s), dtype=float)
+    plain = _np.asarray(all_examples(s), dtype=float)
     if _np.any(plain[..., -1] <= _relative_gap_tolerance(s) * plain[..., 0]):
         raise linalg.LinAlgError(f"{function}: a zero singular value: {ZERO_SINGULAR_VALUE}")
 
@@ -524,10 +525,9 @@ def norm_axes(x: Any, ord: Any, axis: Any) -> tuple[str, tuple[int, ...]]:  # no
     return ("vector" if len(axes) == 1 else "matrix"), axes
 
 
-def _shared_among_ties(is_extreme: Any, axes: tuple[int, ...]) -> _np.ndarray:
+def _shared_among_ties(is_extreme: Any, axes: tuple[int, ...]) -> Any:
     """1 / (number of tied entries) where is_extreme, 0 elsewhere: ties share the derivative."""
-    is_extreme = _np.asarray(getval(is_extreme))
-    return is_extreme / _np.sum(is_extreme, axis=axes, keepdims=True)
+    return is_extreme / anp.sum(is_extreme, axis=axes, keepdims=True)
 
 
 def _matrix_norm_derivative(x: Any, value: Any, ord: Any) -> Any:  # noqa: A002

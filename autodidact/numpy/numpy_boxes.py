@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as _np
 
-from ..tracer import Box, getval
+from ..tracer import Box, isbox
 from . import numpy_wrapper as anp
 
 # NumPy's own function -> the traced version in numpy_wrapper (filled by __init__.py)
@@ -236,7 +236,7 @@ class ArrayBox(Box):
 
     def astype(self, dtype, **kwargs):
         if not _np.issubdtype(dtype, _np.inexact):  # integers and booleans carry no derivative
-            return _np.asarray(getval(self)).astype(dtype, **kwargs)
+            return anp.astype_without_derivative(self, dtype)
         return anp.astype(self, dtype)
 
     def copy(self):
@@ -282,6 +282,24 @@ class ArrayBox(Box):
         if traced is None:
             raise _no_traced_version(f"numpy.{func.__name__}")
         return traced(*args, **kwargs)
+
+
+def all_examples(x: Any) -> Any:
+    """The plain array inside x, every Box unwrapped, vmap's too: all the examples at once.
+
+    Each batch axis is moved to the front, so the trailing axes are one
+    example's. For checks that must hold for every example (a singular
+    matrix, repeated eigenvalues) and for choices a rule makes once for the
+    whole batch.
+    """
+    if not isbox(x):
+        return x
+    inner = all_examples(x._value)
+    batch_dim = getattr(x._node, "batch_dim", None)
+    if batch_dim is None:
+        return inner
+    outer_axes = _np.ndim(inner) - _np.ndim(x._value)
+    return _np.moveaxis(inner, outer_axes + batch_dim, 0)
 
 
 def _no_traced_version(name: str) -> TypeError:

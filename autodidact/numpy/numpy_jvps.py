@@ -27,6 +27,7 @@ import numpy as _np
 from ..forward import def_linear, defjvp, defjvp_argnum
 from ..tracer import getval
 from . import numpy_wrapper as anp
+from .numpy_boxes import all_examples
 from .numpy_vjps import (
     DERIVATIVES,
     PARTIALS,
@@ -101,7 +102,7 @@ defjvp(
 
 def power_jvp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y) = y x^(y-1) dx."""
-    exponent = anp.where(y == 0, 1.0, y - 1) if _np.any(getval(y) == 0) else y - 1
+    exponent = anp.where(y == 0, 1.0, y - 1) if _np.any(all_examples(y) == 0) else y - 1
     return broadcast_to_output(g * y * x**exponent, ans)
 
 

@@ -18,6 +18,7 @@ import numpy as _np
 from ..reverse import defvjp, defvjp_argnum
 from ..tracer import getval
 from . import numpy_wrapper as anp
+from .numpy_boxes import all_examples
 
 LOG_2 = math.log(2)  # Python floats, so float32 values stay float32
 LOG_10 = math.log(10)
@@ -150,7 +151,7 @@ defvjp(
 
 def power_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y)/dx = y x^(y-1)."""
-    exponent = anp.where(y == 0, 1.0, y - 1) if _np.any(getval(y) == 0) else y - 1
+    exponent = anp.where(y == 0, 1.0, y - 1) if _np.any(all_examples(y) == 0) else y - 1
     return unbroadcast(x, g * y * x**exponent)
 
 
@@ -500,7 +501,12 @@ defvjp(
 
 
 def _einsum_operands(subscripts: str, operands: tuple) -> tuple[list[str], str]:
-    """Parse einsum subscripts into per-operand index strings and an output string.
+    """Parse einsum subscripts into per-operand index strings and an output string."""
+    return parse_einsum(subscripts, [_np.ndim(getval(operand)) for operand in operands])
+
+
+def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
+    """Per-operand index strings and an output string, for operands with `ndims` axes.
 
     An ellipsis is replaced by explicit letters so the rule can rearrange
     them; implicit output (no '->') is the sorted indices that appear once.
@@ -511,13 +517,13 @@ def _einsum_operands(subscripts: str, operands: tuple) -> tuple[list[str], str]:
     unused = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in subscripts]
     if "..." in subscripts:
         ellipsis_ndim = 0
-        for spec, operand in zip(input_list, operands, strict=True):
+        for spec, ndim in zip(input_list, ndims, strict=True):
             if "..." in spec:
-                ellipsis_ndim = max(ellipsis_ndim, _np.ndim(getval(operand)) - len(spec) + 3)
+                ellipsis_ndim = max(ellipsis_ndim, ndim - len(spec) + 3)
         letters = "".join(unused[:ellipsis_ndim])
-        for i, (spec, operand) in enumerate(zip(input_list, operands, strict=True)):
+        for i, (spec, ndim) in enumerate(zip(input_list, ndims, strict=True)):
             if "..." in spec:
-                own = _np.ndim(getval(operand)) - len(spec) + 3
+                own = ndim - len(spec) + 3
                 input_list[i] = spec.replace("...", letters[ellipsis_ndim - own :])
         if "->" in subscripts:
             output = output.replace("...", letters)

@@ -287,6 +287,12 @@ def astype(x: Any, dtype: Any) -> _np.ndarray:
     return _np.asarray(x).astype(dtype)
 
 
+@notrace_primitive
+def astype_without_derivative(x: Any, dtype: Any) -> _np.ndarray:
+    """x converted to an integer or boolean dtype, which carries no derivative."""
+    return _np.asarray(x).astype(dtype)
+
+
 @primitive
 def getitem(x: Any, index: Any) -> Any:
     """x[index]: slicing, integer and boolean-mask indexing of a traced array."""

@@ -15,9 +15,15 @@ With `step` (one of `TraceTable.reverse_steps()`), the drawing shows the
 backward pass at that moment: adjoints not yet received are left blank,
 running sums are marked "so far", and the node being processed is
 highlighted.
+
+With `order` (row names such as ["v7", "v6", ...]), each box carries a small
+numbered badge: its place in that order, for instance the order in which a
+topological sort hands out the nodes. Rows missing from `order` get no badge.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -28,6 +34,7 @@ from autodidact.teaching.trace_table import ReverseStep, TraceTable, format_numb
 __all__ = ["layered_layout", "node_label", "draw_graph"]
 
 CURRENT_COLOUR = "#ffe9a8"
+BADGE_COLOUR = "#2e6da4"
 INPUT_COLOUR = "#dbe8f6"
 NODE_COLOUR = "#f4f4f4"
 BOX_WIDTH = 0.78
@@ -75,11 +82,13 @@ def draw_graph(
     step: ReverseStep | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    order: Sequence[str] | None = None,
 ) -> tuple[Figure, Axes]:
     """Draw the graph of `table` on `ax` (a new figure when None); return (figure, axes).
 
     Each node's box has gid "node:<name>" (e.g. "node:v3"), each arrow
-    "edge:<from>-><to>", so a program can find them.
+    "edge:<from>-><to>", and each badge of `order` "order:<name>", so a
+    program can find them.
     """
     positions = layered_layout(table)
     layers = int(max(x for x, _ in positions.values())) + 1
@@ -129,6 +138,9 @@ def draw_graph(
             )
             ax.add_patch(arrow)
 
+    if order is not None:
+        _draw_order_badges(ax, table, positions, order)
+
     ax.set_xlim(-0.45, layers - 0.55)
     ax.set_ylim(-(rows_tall - 1) - 0.4, 0.4)
     ax.set_aspect("auto")
@@ -140,3 +152,26 @@ def draw_graph(
         fontsize=10,
     )
     return figure, ax
+
+
+def _draw_order_badges(
+    ax: Axes, table: TraceTable, positions: dict[int, tuple[float, float]], order: Sequence[str]
+) -> None:
+    """A numbered disc at the top-left corner of each box: its 1-based place in `order`."""
+    index = {row.name: i for i, row in enumerate(table.rows)}
+    for place, name in enumerate(order, start=1):
+        if name not in index:
+            continue
+        x, y = positions[index[name]]
+        ax.text(
+            x - BOX_WIDTH / 2,
+            y + BOX_HEIGHT / 2,
+            str(place),
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color="white",
+            bbox={"boxstyle": "circle,pad=0.25", "facecolor": BADGE_COLOUR, "edgecolor": "none"},
+            gid=f"order:{name}",
+        )

@@ -218,6 +218,27 @@ def test_start_adds_new_sheets_only(course, workspace):
     assert (workspace / "02_new.ipynb").exists()
 
 
+def test_start_gives_an_existing_workspace_a_new_sheet_and_leaves_the_others(
+    course, workspace, capsys
+):
+    """A course that gains sheet 08 after the student started: start adds it, touches nothing."""
+    sheet = workspace / SHEET
+    set_exercise(
+        sheet, "forward_difference", "def forward_difference(f, x, eps=1e-7):\n    return 'mine'"
+    )
+    my_work, my_time = sheet.read_bytes(), sheet.stat().st_mtime_ns
+    new = "08_build_the_engine.ipynb"
+    shutil.copy(REPO / "exercises" / new, course / "exercises" / new)
+    capsys.readouterr()
+    assert run(course, "start") == 0
+    out = capsys.readouterr().out
+    assert (workspace / new).read_bytes() == (REPO / "exercises" / new).read_bytes()
+    assert sheet.read_bytes() == my_work and sheet.stat().st_mtime_ns == my_time
+    assert f"new sheet: {workspace / new}" in out or f"new sheet: workspace/{new}" in out
+    assert "kept your 1 existing sheet" in out
+    assert sorted(p.name for p in workspace.glob("*.ipynb")) == [SHEET, new]
+
+
 def _fake_bin(tmp_path: Path) -> Path:
     """A bin folder with the real `autodidact` and a `jupyter` that only records its call."""
     folder = tmp_path / "fakebin"

@@ -70,3 +70,31 @@ def test_no_graphviz_is_needed():
     source = open(module.__file__, encoding="utf-8").read()
     assert "graphviz" not in source.lower().replace("no graphviz", "")
     assert "subprocess" not in source
+
+
+def test_order_badges_number_the_boxes():
+    table = trace_table(example_b, 2.0, 5.0)
+    order = ["v7", "v6", "v5", "v4", "v3", "v2", "v1"]
+    figure, ax = draw_graph(table, order=order)
+    try:
+        badges = {
+            t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("order:")
+        }
+        assert badges == {f"order:{name}": str(k) for k, name in enumerate(order, start=1)}
+        box = [p for p in ax.patches if p.get_gid() == "node:v5"][0]
+        badge = [t for t in ax.texts if t.get_gid() == "order:v5"][0]
+        assert badge.get_position() == (box.get_x(), box.get_y() + box.get_height())
+    finally:
+        plt.close(figure)
+
+
+def test_order_badges_skip_unknown_names_and_are_absent_by_default():
+    table = trace_table(example_b, 2.0, 5.0)
+    figure, ax = draw_graph(table, order=["v7", "w9"])
+    plain, plain_ax = draw_graph(table)
+    try:
+        assert [t.get_gid() for t in ax.texts if t.get_gid()] == ["order:v7"]
+        assert not any(t.get_gid() for t in plain_ax.texts)
+    finally:
+        plt.close(figure)
+        plt.close(plain)

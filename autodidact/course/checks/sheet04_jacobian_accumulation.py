@@ -5,6 +5,15 @@ whose forward and reverse costs differ (so swapping the two orders shows), a
 chain where multiplying the cheapest neighbours first (greedy) or picking the
 better pure mode is not optimal, and functions R^n -> R^m with n != m and
 with a non-symmetric square Jacobian (so a transposed Jacobian shows).
+
+While a check runs, the answers the course itself holds are out of the student's reach: the
+teaching module's `chain_flops`, `best_chain_order` and `bracketing_flops` (and the widget
+model built on them) for exercises 1 and 2, and every differential operator of the library
+except the one the exercise is built on (`make_jvp` for `jacobian_forward`, `make_vjp` for
+`jacobian_reverse`) for exercises 3 and 4.
+
+Hints come in two levels: the first says what is wrong (the input, expected against got, the
+mistake in words), the second (``route``) the way to the answer. Neither is the answer's code.
 """
 
 from __future__ import annotations
@@ -15,7 +24,10 @@ import numpy as np
 
 import autodidact.numpy as anp
 from autodidact.course.checking import (
+    FINITE_DIFFERENCES,
+    OPERATORS,
     CheckFailed,
+    Shortcuts,
     call_student,
     exercise_check,
     expect,
@@ -44,6 +56,37 @@ STAIRS = [3, 4, 5, 6, 7]  # forward 276, reverse 434: every count differs
 WAIST = [100, 50, 5, 50, 100]  # the lecture's chain: the best order beats both pure modes
 CLASSIC = [25, 20, 10, 5, 15, 35, 30]  # the textbook matrix-chain example, optimum 15125
 
+# The course's own answers to exercises 1 and 2, and what is built on them.
+_CHAIN_ANSWERS = tuple(
+    f"autodidact.teaching.jacobian_chain.{name}"
+    for name in (
+        "chain_flops",
+        "best_chain_order",
+        "bracketing_flops",
+        "chain_costs",
+        "_span_and_cost",
+        "ChainCostExplorer",
+    )
+)
+CHAIN_SHORTCUTS = Shortcuts(
+    allowed="Python arithmetic and loops over the shapes",
+    blocked=_CHAIN_ANSWERS,
+)
+
+
+def _operators_except(*allowed: str) -> tuple[str, ...]:
+    return tuple(name for name in OPERATORS if name not in allowed) + FINITE_DIFFERENCES
+
+
+FORWARD_SHORTCUTS = Shortcuts(
+    allowed="make_jvp and basis vectors (np.eye)",
+    blocked=_operators_except("autodidact.make_jvp", "autodidact.forward.make_jvp"),
+)
+REVERSE_SHORTCUTS = Shortcuts(
+    allowed="make_vjp and basis vectors (np.eye)",
+    blocked=_operators_except("autodidact.make_vjp", "autodidact.reverse.make_vjp"),
+)
+
 
 def _as_count(value: object, on: str) -> int:
     """The student's count as an int, or a FAIL that says what came back."""
@@ -55,12 +98,21 @@ def _as_count(value: object, on: str) -> int:
     if not valid:
         raise CheckFailed(
             f"{on}: expected a whole number of multiply-adds, got {format_value(value)}",
-            "return a single integer: the sum of p * q * r over the products you make.",
+            f"a count of multiply-adds is one whole number; your function returned a "
+            f"{type(value).__name__}.",
         )
     return int(round(number))
 
 
-@exercise_check("chain_flops", sheet=SHEET)
+CHAIN_FLOPS_ROUTE = (
+    "A (p x q) times (q x r) product costs p q r multiply-adds. In forward order, product k "
+    "multiplies J_(k+1) by the running product J_k ... J_1, which has n columns; in reverse "
+    "order, the running product J_K ... J_(k+2), which has m rows, multiplies J_(k+1). Add up "
+    "the K - 1 products."
+)
+
+
+@exercise_check("chain_flops", sheet=SHEET, shortcuts=CHAIN_SHORTCUTS)
 def chain_flops(student: Callable) -> str:
     """Multiply-adds of J_K ... J_1 from the input side ('forward') or the output side."""
     cases = [
@@ -75,7 +127,9 @@ def chain_flops(student: Callable) -> str:
     ]
     for shapes, order in cases:
         on = f"shapes = {shapes}, order = {order!r}"
-        got = _as_count(call_student(student, list(shapes), order, on=on), on)
+        got = _as_count(
+            call_student(student, list(shapes), order, on=on, route=CHAIN_FLOPS_ROUTE), on
+        )
         expected = reference_chain_flops(shapes, order)
         other = "reverse" if order == "forward" else "forward"
         n, m = shapes[0][1], shapes[-1][0]
@@ -97,9 +151,10 @@ def chain_flops(student: Callable) -> str:
                 "multiplied by anything, so count only the K - 1 products after it."
             )
         else:
+            products = "the one product" if len(shapes) == 2 else f"the {len(shapes) - 1} products"
             hint = (
-                "a (p x q) times (q x r) product costs p * q * r multiply-adds; add that up "
-                "over the K - 1 products the order makes."
+                f"the count differs: list {products} this order makes, with the shapes of the "
+                "two factors of each."
             )
         expect(
             got == expected,
@@ -107,6 +162,7 @@ def chain_flops(student: Callable) -> str:
             expected=f"{expected:,} multiply-adds",
             got=f"{got:,}",
             hint=hint,
+            route=CHAIN_FLOPS_ROUTE,
         )
     return "right on 8 chains in both orders, including one where they differ 7-fold."
 
@@ -132,7 +188,16 @@ def _greedy_cost(shapes: list[tuple[int, int]]) -> int:
     return total
 
 
-@exercise_check("best_chain_order", sheet=SHEET)
+BEST_ORDER_ROUTE = (
+    "Every bracketing of J_(j+1) ... J_(i+1) ends with one last product that splits it in "
+    "two, at some s: (J_(j+1) ... J_(s+2)) (J_(s+1) ... J_(i+1)); each part should itself be "
+    "formed as cheaply as possible. So best(i, j) = min over i <= s < j of best(s + 1, j) + "
+    "best(i, s) + rows(J_(j+1)) * rows(J_(s+1)) * columns(J_(i+1)), with best(i, i) = 0. "
+    "Solve the sub-chains shortest first, and keep each one's best bracketing with its cost."
+)
+
+
+@exercise_check("best_chain_order", sheet=SHEET, shortcuts=CHAIN_SHORTCUTS)
 def best_chain_order(student: Callable) -> str:
     """(cost, bracketing) of the cheapest product J_K ... J_1, by dynamic programming."""
     cases = [
@@ -145,11 +210,11 @@ def best_chain_order(student: Callable) -> str:
     ]
     for shapes in cases:
         on = f"shapes = {shapes}"
-        result = call_student(student, list(shapes), on=on)
+        result = call_student(student, list(shapes), on=on, route=BEST_ORDER_ROUTE)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise CheckFailed(
                 f"{on}: expected a pair (cost, bracketing), got {format_value(result)}",
-                "return a tuple: the cheapest number of multiply-adds and the bracketing "
+                "the answer is a pair: the cheapest number of multiply-adds, and a bracketing "
                 "that achieves it.",
             )
         cost = _as_count(result[0], on)
@@ -169,27 +234,34 @@ def best_chain_order(student: Callable) -> str:
         )
         if cost == pure and pure > expected:
             hint = (
-                "that is the better of the two pure modes; a mixed bracketing is cheaper here. "
-                "Try every split of every sub-chain, shortest sub-chains first."
+                "that is the cost of the better pure mode; for these shapes a bracketing that "
+                "mixes the two orders is cheaper."
             )
         elif cost == _greedy_cost(shapes) and cost > expected:
             hint = (
                 "multiplying the cheapest neighbours first is not optimal: an early cheap "
-                "product can make later ones expensive. Try every split of every sub-chain."
+                "product can make the later ones expensive."
             )
+        elif cost < expected:
+            hint = "no bracketing of this chain is that cheap: some product went uncounted."
         else:
-            hint = (
-                "best(i, j) = min over splits s of best(i, s) + best(s + 1, j) + the cost of "
-                "multiplying the two parts; solve the short sub-chains first."
-            )
-        expect(cost == expected, on=on, expected=f"cost {expected:,}", got=f"{cost:,}", hint=hint)
+            hint = "a cheaper bracketing of this chain exists: not every split was tried."
+        expect(
+            cost == expected,
+            on=on,
+            expected=f"cost {expected:,}",
+            got=f"{cost:,}",
+            hint=hint,
+            route=BEST_ORDER_ROUTE,
+        )
         expect(
             bracketing_cost == cost,
             on=on,
             expected=f"a bracketing that costs {cost:,}",
             got=f"{_show(bracketing)}, which costs {bracketing_cost:,}",
-            hint="return the bracketing of the split you chose at each step, "
-            "(best bracketing of the later part, best bracketing of the earlier part).",
+            hint="the cost is right, but the bracketing you returned is not the one that "
+            "achieves it.",
+            route=BEST_ORDER_ROUTE,
         )
     return (
         "optimal on 6 chains, including one where the best order beats both pure modes "
@@ -246,14 +318,25 @@ def _test_functions() -> list[tuple[str, Callable, np.ndarray, np.ndarray]]:
 
 
 def _check_jacobian(student: Callable, mode: str, passes: str, max_calls: Callable) -> None:
+    route = (
+        "J e_j is column j of the Jacobian: push each basis vector e_j of the input space "
+        "through the one function make_jvp(f)(x) returns, and put the results side by side "
+        "as columns."
+        if mode == "forward"
+        else "e_i^T J is row i of the Jacobian: trace f once with make_vjp(f)(x), pull each "
+        "basis vector e_i of the output space back through the function it returns, and "
+        "stack the results as rows."
+    )
+    operator = "make_jvp" if mode == "forward" else "make_vjp"
     for description, f, x, exact in _test_functions():
         recorder = ModeRecorder(f)
         x_before = x.copy()
-        got = call_student(student, recorder, x.copy(), on=description)
+        x_given = x.copy()
+        got = call_student(student, recorder, x_given, on=description, route=route)
         m, n = exact.shape
         hint = (
             f"row i of the Jacobian is output i and column j is input j: shape (m, n) = "
-            f"({m}, {n}); stack the {passes} along the right axis."
+            f"({m}, {n}), built from the {passes}."
         )
         try:
             got_array = np.asarray(got, dtype=float)
@@ -261,14 +344,15 @@ def _check_jacobian(student: Callable, mode: str, passes: str, max_calls: Callab
                 hint = "that is the transpose of the Jacobian: " + hint
         except (TypeError, ValueError):
             pass
-        expect_close(got, exact, on=description, rtol=1e-10, atol=1e-12, hint=hint)
+        expect_close(got, exact, on=description, rtol=1e-10, atol=1e-12, hint=hint, route=route)
         expect(
             mode in recorder.modes,
             on=description,
             expected=f"f to be called with a {mode}-mode traced input",
             got=f"calls with {', '.join(recorder.modes) or 'no input at all'}",
-            hint=f"use the library's {'make_jvp' if mode == 'forward' else 'make_vjp'}, "
-            "as the exercise asks, rather than another way of computing the Jacobian.",
+            hint=f"the Jacobian is right but did not come from {mode} mode: the exercise asks "
+            f"for it from the library's {operator}.",
+            route=route,
         )
         limit = max_calls(m, n)
         expect(
@@ -277,30 +361,32 @@ def _check_jacobian(student: Callable, mode: str, passes: str, max_calls: Callab
             expected=f"at most {limit} calls of f",
             got=f"{len(recorder.modes)}",
             hint=(
-                "one forward pass per input: each call of the function make_jvp(f)(x) "
-                "returns runs f once, so call make_jvp(f)(x) once and push each e_j through it."
+                f"f ran {len(recorder.modes)} times for n = {n} inputs: each JVP runs f once, "
+                "carrying its tangent along, so one pass per input is all it takes."
                 if mode == "forward"
-                else "reverse mode traces f once: call make_vjp(f)(x) once, outside the loop, "
-                "then call the vjp it returns once per output."
+                else f"f ran {len(recorder.modes)} times for m = {m} outputs: reverse mode "
+                "records f once, and every row is pulled back from that one record."
             ),
+            route=route,
         )
         expect(
-            np.array_equal(x, x_before),
+            np.array_equal(x_given, x_before),
             on=description,
             expected=f"x unchanged, {format_value(x_before)}",
-            got=f"{format_value(x)}",
-            hint="do not change the caller's array.",
+            got=f"{format_value(x_given)}",
+            hint="your function changed the caller's array x in place.",
+            route=route,
         )
 
 
-@exercise_check("jacobian_forward", sheet=SHEET)
+@exercise_check("jacobian_forward", sheet=SHEET, shortcuts=FORWARD_SHORTCUTS)
 def jacobian_forward(student: Callable) -> str:
     """The (m, n) Jacobian from n JVPs, one per basis vector e_j (column j)."""
     _check_jacobian(student, "forward", "columns J e_j", lambda m, n: n + 1)
     return "right on 3 functions (R^3 -> R^2, R^4 -> R^5, R^3 -> R^3), one JVP per input."
 
 
-@exercise_check("jacobian_reverse", sheet=SHEET)
+@exercise_check("jacobian_reverse", sheet=SHEET, shortcuts=REVERSE_SHORTCUTS)
 def jacobian_reverse(student: Callable) -> str:
     """The (m, n) Jacobian from m VJPs of one trace, one per basis vector e_i (row i)."""
     _check_jacobian(student, "reverse", "rows e_i^T J", lambda m, n: 2)
