@@ -73,12 +73,14 @@ class SheetLayout:
     """What grading needs to know about one sheet, read from its stamped solution.
 
     ``answers`` maps the grade id of each answer cell to the grade id of the
-    check cell after it.
+    check cell after it; ``lines`` holds every line of the sheet's own code
+    cells, stripped (what a student's copy contains without having written it).
     """
 
     sheet: str
     checks: tuple[CheckPoint, ...]
     answers: dict[str, str] = field(default_factory=dict)
+    lines: frozenset[str] = frozenset()
 
     @property
     def exercises(self) -> list[str]:
@@ -305,4 +307,10 @@ def layout_of(notebook: nbformat.NotebookNode) -> SheetLayout:
             )
             answers.update({answer: grade_id for answer in pending})
             pending = []
-    return SheetLayout(metadata["sheet"], tuple(checks), answers)
+    lines = frozenset(
+        line.strip()
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+    )
+    return SheetLayout(metadata["sheet"], tuple(checks), answers, lines)

@@ -103,9 +103,15 @@ def test_the_student_is_read_from_the_file_name_as_platforms_write_it(name, stud
     assert student_of(Path(name), STEM) == student
 
 
+@pytest.mark.parametrize("stem", list(LAYOUTS))
+def test_no_sheet_looks_aimed_at_the_grader_by_itself(stem):
+    for folder in ("exercises", "solutions"):
+        notebook = nbformat.read(str(REPO / folder / f"{stem}.ipynb"), as_version=4)
+        sheet = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        assert suspicious_code(sheet, LAYOUTS[stem].lines) == [], f"{folder}/{stem}"
+
+
 def test_code_aimed_at_the_grader_is_noticed_and_ordinary_code_is_not():
-    sheet = [cell.source for cell in exercise_sheet().cells if cell.cell_type == "code"]
-    assert suspicious_code(sheet) == []
     assert suspicious_code(["check = lambda name, f: None"]) == ["redefines check"]
     assert suspicious_code(["import sys\nsys.modules['x'] = 1"]) == ["edits sys.modules"]
     assert suspicious_code(["import ctypes"]) == ["uses ctypes"]
