@@ -12,10 +12,11 @@ no nbgrader set-up. For each file it
 * turns each exercise into a `GradeRow`: full points for a PASS, none
   otherwise, with the verdict that says why.
 
-Files run `jobs` at a time. A file that is not a notebook, or whose sheet
-cannot be told, still gets its rows, saying why. A run killed by a signal the
-grader did not send (another submission can kill processes of the same
-unprivileged user) is graded again, alone, at the end.
+Files run `jobs` at a time, the slowest sheets first (`LongestFirst`). A
+file that is not a notebook, or whose sheet cannot be told, still gets its
+rows, saying why. A run killed by a signal the grader did not send (another
+submission can kill processes of the same unprivileged user) is graded
+again, alone, at the end.
 
 `suspicious_code` lists what in a submission only makes sense against the
 grader (redefining ``check``, building a ``Verdict``, ``sys.modules``,
@@ -25,17 +26,18 @@ frames, ctypes ...): those files are listed for a look by hand.
 from __future__ import annotations
 
 import csv
+import json
 import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from autodidact.course.grading import SheetReport, grade_notebook, unreadable_report
-from autodidact.course.identify import identify_sheet, student_of
+from autodidact.course.identify import identify_sheet, sheet_in_name, student_of
 from autodidact.course.layout import CourseError
-from autodidact.course.nbgrader_metadata import SheetLayout
+from autodidact.course.nbgrader_metadata import METADATA_KEY, SheetLayout
 from autodidact.course.sandbox import Limits
 from autodidact.course.verdicts import PASS, Verdict
 
@@ -129,6 +131,60 @@ def grade_file(
     return report
 
 
+def guess_sheet(path: Path, layouts: dict[str, SheetLayout]) -> str | None:
+    """A cheap guess of a file's sheet, for scheduling: its name, else its metadata."""
+    sheet = sheet_in_name(path.name, layouts)
+    if sheet is None:
+        try:
+            metadata = json.loads(path.read_bytes()).get("metadata", {})
+            sheet = metadata.get(METADATA_KEY, {}).get("sheet")
+        except (OSError, ValueError, AttributeError):
+            return None
+    return sheet if isinstance(sheet, str) else None
+
+
+class LongestFirst:
+    """The files waiting to be graded, handed out longest expected first.
+
+    A file is expected to take as long as the last file of its sheet took.
+    The first file of each sheet goes first, to time the sheet; after that
+    the slow sheets are started early, so that the run does not end with one
+    long sheet on one core while the others idle.
+    """
+
+    def __init__(self, sheets: list[str | None]) -> None:
+        self.sheets = sheets
+        self.waiting = list(range(len(sheets)))
+        self.seconds: dict[str | None, float] = {}
+        self.started: set[str | None] = set()
+        self.lock = threading.Lock()
+
+    def _expected(self, index: int) -> float:
+        sheet = self.sheets[index]
+        if sheet not in self.started:
+            return float("inf")
+        known = list(self.seconds.values())
+        return self.seconds.get(sheet, sum(known) / len(known) if known else 0.0)
+
+    def take(self) -> int | None:
+        """The next file to grade (None when none is left)."""
+        with self.lock:
+            if not self.waiting:
+                return None
+            index = max(self.waiting, key=self._expected)  # the first of equals
+            self.waiting.remove(index)
+            self.started.add(self.sheets[index])
+            return index
+
+    def timed(self, index: int, seconds: float) -> None:
+        with self.lock:
+            self.seconds[self.sheets[index]] = seconds
+
+    def clear(self) -> None:
+        with self.lock:
+            self.waiting.clear()
+
+
 def grade_files(
     paths: list[Path],
     layouts: dict[str, SheetLayout],
@@ -139,14 +195,30 @@ def grade_files(
 ) -> list[SheetReport]:
     """Grade every file, `jobs` at a time; reports in the order of `paths`."""
     reports: list[SheetReport | None] = [None] * len(paths)
+    queue = LongestFirst([guess_sheet(path, layouts) for path in paths])
+    failures: list[BaseException] = []
 
     def grade(index: int) -> None:
+        started = time.monotonic()
         reports[index] = grade_file(paths[index], layouts, limits, user)
+        queue.timed(index, time.monotonic() - started)
         progress(index, reports[index])
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in [pool.submit(grade, index) for index in range(len(paths))]:
-            future.result()
+    def work() -> None:
+        try:
+            while (index := queue.take()) is not None:
+                grade(index)
+        except BaseException as error:  # a bug of the grader: re-raised below
+            failures.append(error)
+            queue.clear()
+
+    workers = [threading.Thread(target=work) for _ in range(min(jobs, len(paths)))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
     if jobs > 1:
         for index, report in enumerate(reports):
             if report.result is not None and report.result.killed_by_signal:

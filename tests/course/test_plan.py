@@ -115,3 +115,15 @@ def test_code_aimed_at_the_grader_is_noticed_and_ordinary_code_is_not():
     assert suspicious_code(["check = lambda name, f: None"]) == ["redefines check"]
     assert suspicious_code(["import sys\nsys.modules['x'] = 1"]) == ["edits sys.modules"]
     assert suspicious_code(["import ctypes"]) == ["uses ctypes"]
+
+
+def test_the_slowest_sheets_are_handed_out_first():
+    from autodidact.course.gradebook import LongestFirst
+
+    queue = LongestFirst(["a", "a", "b", "b", "b", None])
+    first = [queue.take() for _ in range(3)]
+    assert first == [0, 2, 5]  # one file of each sheet first, to time them
+    queue.timed(0, 1.0)
+    queue.timed(2, 9.0)
+    queue.timed(5, 0.5)
+    assert [queue.take() for _ in range(4)] == [3, 4, 1, None]  # then the slow sheet's files
