@@ -1,6 +1,6 @@
 """How fast ``autodidact grade`` grades a class, and what parallel jobs buy.
 
-    python benchmarks/grading.py [--students 4] [--jobs 2] [--rounds 2]
+    python benchmarks/grading.py [--students 4] [--jobs 2] [--rounds 3]
 
 Generates a class in a temporary folder: every student hands in the full set
 of sheets, under the names a course platform gives them
@@ -83,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4, help="students in the class")
     parser.add_argument("--jobs", type=int, default=2, help="jobs to compare with one job")
-    parser.add_argument("--rounds", type=int, default=2, help="gradings at each number of jobs")
+    parser.add_argument("--rounds", type=int, default=3, help="gradings at each number of jobs")
     args = parser.parse_args()
 
     layouts = course_layouts(REPO)
@@ -91,10 +91,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="autodidact-bench-") as folder:
         paths = make_class(Path(folder), args.students)
         sheets, cores = f"{args.students} students x {len(layouts)} sheets", os.cpu_count()
-        print(f"{len(paths)} sheets: {sheets}; {cores} cores")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"{len(paths)} sheets: {sheets}; {cores} cores; load average {load}")
         one_seconds = many_seconds = float("inf")
         ratios = []
-        for _ in range(args.rounds):
+        for number in range(1, args.rounds + 1):
             seconds_one, reports = grade(paths, layouts, 1, limits)
             if seconds_one < one_seconds:
                 one_seconds, one_reports = seconds_one, reports
@@ -102,6 +103,11 @@ def main() -> None:
             if seconds_many < many_seconds:
                 many_seconds, many_reports = seconds_many, reports
             ratios.append(seconds_one / seconds_many)
+            print(
+                f"round {number}: 1 job {seconds_one:.1f} s, {args.jobs} jobs "
+                f"{seconds_many:.1f} s, ratio {ratios[-1]:.2f}",
+                flush=True,
+            )
 
     for reports in (one_reports, many_reports):
         broken = [r.path.name for r in reports if r.result is None or r.result.ended != "done"]
@@ -114,7 +120,7 @@ def main() -> None:
     own = [r.result.cells_seconds + r.result.checks_seconds for r in one_reports]
     beyond = [r.result.wall_seconds - work for r, work in zip(one_reports, own)]
     print()
-    print(f"{'jobs':>5}  {'seconds':>8}  {'sheets/min':>10}")
+    print(f"{'jobs':>5}  {'seconds':>8}  {'sheets/min':>10}   (best of {args.rounds} rounds)")
     print(f"{1:>5}  {one_seconds:>8.1f}  {rate_one:>10.1f}")
     print(f"{args.jobs:>5}  {many_seconds:>8.1f}  {rate_many:>10.1f}")
     print(
