@@ -14,6 +14,9 @@ unprivileged user), and the benchmark prints
 
 * sheets graded per minute at each number of jobs, and their ratio
   (target: at least 1.6 with 2 jobs on 2 cores);
+* per round, how many cores the grading kept busy on average (CPU seconds of
+  the grader and its runners over wall seconds): other work on the machine
+  shows as fewer busy cores, not as slower grading code;
 * per sheet, the time its own cells and checks ran, and the grader's cost
   beyond that: starting the runner, imports, planning, reading the results
   (target: under 3 s).
@@ -33,6 +36,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -73,10 +77,21 @@ def make_class(folder: Path, students: int) -> list[Path]:
     return paths
 
 
-def grade(paths: list[Path], layouts: dict, jobs: int, limits: Limits) -> tuple[float, list]:
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and the runners it waited for."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def grade(paths: list[Path], layouts: dict, jobs: int, limits: Limits) -> tuple[float, float, list]:
+    """Grade the class; return wall seconds, cores used on average, and the reports."""
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     reports = grade_files(paths, layouts, limits, jobs, unprivileged_user())
-    return time.perf_counter() - started, reports
+    seconds = time.perf_counter() - started
+    return seconds, (cpu_seconds() - cpu_before) / seconds, reports
 
 
 def main() -> None:
@@ -96,16 +111,17 @@ def main() -> None:
         one_seconds = many_seconds = float("inf")
         ratios = []
         for number in range(1, args.rounds + 1):
-            seconds_one, reports = grade(paths, layouts, 1, limits)
+            seconds_one, cores_one, reports = grade(paths, layouts, 1, limits)
             if seconds_one < one_seconds:
                 one_seconds, one_reports = seconds_one, reports
-            seconds_many, reports = grade(paths, layouts, args.jobs, limits)
+            seconds_many, cores_many, reports = grade(paths, layouts, args.jobs, limits)
             if seconds_many < many_seconds:
                 many_seconds, many_reports = seconds_many, reports
             ratios.append(seconds_one / seconds_many)
             print(
-                f"round {number}: 1 job {seconds_one:.1f} s, {args.jobs} jobs "
-                f"{seconds_many:.1f} s, ratio {ratios[-1]:.2f}",
+                f"round {number}: 1 job {seconds_one:.1f} s ({cores_one:.2f} cores busy), "
+                f"{args.jobs} jobs {seconds_many:.1f} s ({cores_many:.2f} cores busy), "
+                f"ratio {ratios[-1]:.2f}",
                 flush=True,
             )
 
