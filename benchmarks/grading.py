@@ -15,8 +15,9 @@ unprivileged user), and the benchmark prints
 * sheets graded per minute at each number of jobs, and their ratio
   (target: at least 1.6 with 2 jobs on 2 cores);
 * per round, how many cores the grading kept busy on average (CPU seconds of
-  the grader and its runners over wall seconds): other work on the machine
-  shows as fewer busy cores, not as slower grading code;
+  the grader and its runners over wall seconds) and the CPU seconds per
+  sheet: other work on the machine shows as fewer busy cores, while the CPU
+  cost per sheet says whether parallel jobs cost more work;
 * per sheet, the time its own cells and checks ran, and the grader's cost
   beyond that: starting the runner, imports, planning, reading the results
   (target: under 3 s).
@@ -118,9 +119,12 @@ def main() -> None:
             if seconds_many < many_seconds:
                 many_seconds, many_reports = seconds_many, reports
             ratios.append(seconds_one / seconds_many)
+            cpu_one = seconds_one * cores_one / len(paths)
+            cpu_many = seconds_many * cores_many / len(paths)
             print(
-                f"round {number}: 1 job {seconds_one:.1f} s ({cores_one:.2f} cores busy), "
-                f"{args.jobs} jobs {seconds_many:.1f} s ({cores_many:.2f} cores busy), "
+                f"round {number}: 1 job {seconds_one:.1f} s ({cores_one:.2f} cores busy, "
+                f"{cpu_one:.2f} CPU s per sheet), {args.jobs} jobs {seconds_many:.1f} s "
+                f"({cores_many:.2f} cores busy, {cpu_many:.2f} CPU s per sheet), "
                 f"ratio {ratios[-1]:.2f}",
                 flush=True,
             )
