@@ -481,8 +481,8 @@ PER_EXAMPLE_SHORTCUTS = Shortcuts(
 class _Counted:
     """A loss of one example that counts its calls."""
 
-    def __init__(self, loss: Callable, text: str) -> None:
-        self.loss, self.text, self.calls = loss, text, 0
+    def __init__(self, loss: Callable) -> None:
+        self.loss, self.calls = loss, 0
         self.__name__ = "loss"
 
     def __call__(self, params: Any, x: Any, y: Any) -> Any:
@@ -592,7 +592,7 @@ def per_example_gradients(student: Callable) -> str:
     for description, loss, params, X, y in _per_example_cases():
         size = len(X)
         on = f"{description}, a batch of {size}: X of shape {X.shape}, y of shape {y.shape}"
-        counted = _Counted(loss, description)
+        counted = _Counted(loss)
         got = call_student(
             student,
             counted,
@@ -707,7 +707,7 @@ class _Traced:
         return self.f(x)
 
 
-def _jacobian_hint(got: Any, J: np.ndarray, f: Callable, x: np.ndarray) -> str:
+def _jacobian_hint(got: Any, J: np.ndarray, x: np.ndarray) -> str:
     if matches(got, J.T, rtol=1e-9, atol=1e-12):
         return (
             "that is the transpose of J: your JVPs J e_j are the columns of J, and they went "
@@ -758,7 +758,7 @@ def jacobian_by_vmap(student: Callable) -> str:
             J,
             on=on,
             what="J",
-            hint=_jacobian_hint(got, J, f, x),
+            hint=_jacobian_hint(got, J, x),
             route=JACOBIAN_ROUTE,
             rtol=1e-10,
             atol=ATOL,
