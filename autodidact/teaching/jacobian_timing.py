@@ -17,10 +17,11 @@ the median of the paired ratios. The crossover m is where that ratio passes
 1, interpolated on log-log scale between the two m that bracket it.
 
 Both Jacobians are batched by default: the n JVPs (or m VJPs) run as one
-pass through `vmap`. With ``looped=True`` the sweep also times the looped
-versions, ``jacfwd(f, batched=False)`` and ``jacrev(f, batched=False)``,
-one pass per column or row, and the table and the plot show all four
-(lecture 10):
+pass through `vmap`. ``batched=False`` times the looped versions instead,
+``jacfwd(f, batched=False)`` and ``jacrev(f, batched=False)``, one pass per
+column or row: the n JVPs against m VJPs of the pass model (lecture 04 and
+``autodidact timing``). With ``looped=True`` the sweep times both, and the
+table and the plot show all four (lecture 10):
 
     >>> timing = time_jacobians(n=100, ms=(10, 100, 1000), looped=True)  # doctest: +SKIP
     >>> print(timing.batched_forward_text("tanh"))                         # doctest: +SKIP
@@ -336,7 +337,7 @@ def _best_of(call: Callable[[], Any], number: int) -> float:
     return best
 
 
-def _warm_up(n: int, seed: int, seconds: float, looped: bool = False) -> None:
+def _warm_up(n: int, seed: int, seconds: float, looped: bool = False, batched: bool = True) -> None:
     """Run both modes untimed for about `seconds`, so the first measurement is not slowed."""
     from autodidact import jacfwd, jacrev
 
@@ -345,8 +346,8 @@ def _warm_up(n: int, seed: int, seconds: float, looped: bool = False) -> None:
     x = rng.standard_normal(n)
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
-        jacfwd(f)(x)
-        jacrev(f)(x)
+        jacfwd(f, batched=batched)(x)
+        jacrev(f, batched=batched)(x)
         if looped:
             jacfwd(f, batched=False)(x)
             jacrev(f, batched=False)(x)
@@ -363,6 +364,7 @@ def time_jacobians(
     progress: bool = True,
     stream: TextIO | None = None,
     looped: bool = False,
+    batched: bool = True,
 ) -> JacobianTiming:
     """Time `jacfwd` against `jacrev` for each function and each m; return the measurements.
 
@@ -372,9 +374,9 @@ def time_jacobians(
     likewise; reported times are the medians of these samples, and the
     forward/reverse ratio the median of the paired ratios. A short untimed
     warm-up comes first: the first fraction of a second of a fresh process
-    runs measurably slower. With `looped`, each round also times the looped
-    versions (``batched=False``: one pass per column or row) after the
-    batched ones.
+    runs measurably slower. ``batched=False`` times the looped versions (one
+    pass per column or row) in place of the batched ones; with `looped`, each
+    round times the looped versions after the batched ones.
     """
     from autodidact import jacfwd, jacrev
 
@@ -387,7 +389,11 @@ def time_jacobians(
             raise ValueError(f"unknown function {function!r}: choose from {', '.join(FUNCTIONS)}")
     if repeats < 1 or best_of < 1:
         raise ValueError("repeats and best_of must be at least 1")
-    _warm_up(n, seed, warmup_seconds, looped)
+    if looped and not batched:
+        raise ValueError(
+            "looped=True times the looped versions beside the batched ones: keep batched"
+        )
+    _warm_up(n, seed, warmup_seconds, looped, batched)
     result = JacobianTiming(n=n, repeats=repeats)
     bar = TextProgress(len(functions) * len(ms), stream) if progress else None
     for function in functions:
@@ -399,7 +405,7 @@ def time_jacobians(
             A = rng.standard_normal((m, n)) / np.sqrt(n)
             x = rng.standard_normal(n)
             f = make_function(function, A)
-            jacobians = {"jacfwd": jacfwd(f), "jacrev": jacrev(f)}
+            jacobians = {"jacfwd": jacfwd(f, batched=batched), "jacrev": jacrev(f, batched=batched)}
             if looped:
                 jacobians["jacfwd looped"] = jacfwd(f, batched=False)
                 jacobians["jacrev looped"] = jacrev(f, batched=False)
@@ -470,7 +476,8 @@ def add_timing_command(subparsers: Any) -> argparse.ArgumentParser:
         help="time the full Jacobian by forward and by reverse mode against m",
         description=(
             "Time jacfwd against jacrev on f(x) = A x and tanh(A x), f: R^n -> R^m, for each m; "
-            "print a table with the crossover m and save a log-log plot."
+            "print a table with the crossover m and save a log-log plot. By default each mode "
+            "loops, n JVPs against m VJPs; --batched times the one-pass (vmap) versions."
         ),
     )
     parser.add_argument("--n", default="100", help="number of inputs (default 100)")
@@ -484,6 +491,11 @@ def add_timing_command(subparsers: Any) -> argparse.ArgumentParser:
         "--repeats", default="5", help="samples per point; the median is shown (default 5)"
     )
     parser.add_argument("--seed", default="0", help="seed of the random A and x (default 0)")
+    parser.add_argument(
+        "--batched",
+        action="store_true",
+        help="time the batched Jacobians (one vmap pass) instead of n JVPs against m VJPs",
+    )
     parser.set_defaults(run=command_timing)
     return parser
 
@@ -506,7 +518,7 @@ def command_timing(args: argparse.Namespace) -> int:
     except TimingArgumentError as error:
         print(f"autodidact timing: error: {error}", file=sys.stderr)
         return 2
-    timing = time_jacobians(n=n, ms=ms, repeats=repeats, seed=seed)
+    timing = time_jacobians(n=n, ms=ms, repeats=repeats, seed=seed, batched=args.batched)
     print(timing.table())
     figure = timing.plot()
     figure.savefig(out, dpi=100)
