@@ -98,8 +98,8 @@ def fixed_point(
     Stops when a step changes every entry by at most tol * (1 + max |x|).
     Differentiable with respect to theta in both modes, by the implicit
     function theorem (see the module docstring): its derivative is that of
-    the exact solution, at the cost of one more iteration, whatever the
-    number of steps the solve took.
+    the exact solution, found by a second iteration that converges like the
+    first, in memory that does not grow with the number of steps.
     """
     x_star, _ = iterate_to_tolerance(
         lambda x: _untraced_step(f, x, theta), x0, tol, max_iterations, "fixed_point"
