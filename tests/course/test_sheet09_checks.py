@@ -254,6 +254,11 @@ def implicit_vjp_through_grad(F_x, F_theta, x_bar):
     return grad(lambda theta: anp.dot(x_bar, solution(theta)))(np.zeros(F_theta.shape[1]))
 
 
+def implicit_vjp_through_make_vjp(F_x, F_theta, x_bar):
+    solution = lambda theta: -anp.linalg.solve(F_x, F_theta @ theta)  # noqa: E731
+    return make_vjp(solution)(np.zeros(F_theta.shape[1]))[0](x_bar)
+
+
 def implicit_vjp_through_the_solve_rule(F_x, F_theta, x_bar):
     b = np.ones(F_x.shape[0])
     _, b_bar = linalg_vjps.solve_vjp((0, 1), x_bar, np.linalg.solve(F_x, b), F_x, b)
@@ -334,6 +339,19 @@ defvjp(safe_norm_through_grad_of_the_norm, lambda g, ans, x: g * grad(anp.linalg
 
 
 @primitive
+def safe_norm_through_make_vjp(x):
+    return np.sqrt(np.sum(x**2))
+
+
+def _pull_back_through_a_safe_formula(g, ans, x):
+    safe = lambda x: anp.sqrt(anp.sum(x**2) + (ans == 0))  # noqa: E731  (1 under the root at 0)
+    return g * make_vjp(safe)(x)[0](1.0)
+
+
+defvjp(safe_norm_through_make_vjp, _pull_back_through_a_safe_formula)
+
+
+@primitive
 def safe_norm_through_the_norm_inside(x):
     return x
 
@@ -352,6 +370,7 @@ defvjp(
 
 SHORTCUTS = [
     Shortcut("implicit_vjp", implicit_vjp_through_grad),
+    Shortcut("implicit_vjp", implicit_vjp_through_make_vjp),
     Shortcut("implicit_vjp", implicit_vjp_through_the_solve_rule),
     Shortcut("implicit_vjp", implicit_vjp_through_the_registered_rule),
     Shortcut("implicit_vjp", implicit_vjp_through_the_check),
@@ -366,6 +385,7 @@ SHORTCUTS = [
     Shortcut("safe_norm", safe_norm_with_the_library_rule),
     Shortcut("safe_norm", safe_norm_through_norm_vjp),
     Shortcut("safe_norm", safe_norm_through_grad_of_the_norm),
+    Shortcut("safe_norm", safe_norm_through_make_vjp),
     Shortcut("safe_norm", safe_norm_calls_the_library_norm),
 ]
 
