@@ -10,15 +10,16 @@ as the special case F = A x - b.
 
 1. to the implicit function theorem, computed here from the exact Jacobians
    f_x and f_theta at the solution, on three steps f (coupled, rectangular
-   in theta, elementwise), to 1e-8;
+   in theta, elementwise) and the two of the memory test, to 1e-8;
 2. to finite differences, in use: registered on a fresh copy of the
    primitive, the gradient of a loss through it along a random direction is
    compared with a central difference of the solve;
 3. to a memory that does not grow with the number of iterations: its peak
    memory (tracemalloc) on a step that contracts slowly, so that the forward
    solve takes over a thousand iterations, may not exceed twice that on a
-   step that takes about forty. A rule that re-runs the iteration from x0 on
-   a tape grows with the iterations; one that uses f only at (ans, theta) does not.
+   step that takes about forty, plus 100 kB. A rule that re-runs the
+   iteration from x0 on a tape grows with the iterations; one that uses f
+   only at (ans, theta) does not.
 
 `safe_norm(x)` must be a primitive with its own rule: its value is the
 Euclidean (Frobenius) norm, its gradient x / ||x|| away from 0, also for
