@@ -168,6 +168,9 @@ def _namespaces_of(student: Any) -> list[dict]:
         functions = [student.func]
     elif isinstance(student, type):
         functions = [value for value in vars(student).values() if callable(value)]
+    # A primitive made by the student (`@primitive def ...`) wraps their own function, whose
+    # globals (shared with the rule they register) are where their code looks names up.
+    functions += [function.raw_fun for function in functions if hasattr(function, "raw_fun")]
     namespaces = []
     for function in functions:
         function = getattr(function, "__func__", function)
