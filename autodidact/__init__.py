@@ -15,6 +15,7 @@ and friends), then the NumPy bindings in `numpy/`.
 
 from .batching import defbatch, vmap
 from .checkpoint import checkpoint
+from .fixed_point import fixed_point
 from .forward import def_linear, defjvp, defjvp_argnum
 from .operators import (
     elementwise_grad,
@@ -62,6 +63,7 @@ __all__ = [
     "notrace_primitive",
     "check_grads",
     "checkpoint",
+    "fixed_point",
     "stop_gradient",
     "vmap",
     "defbatch",

@@ -12,8 +12,8 @@ not lean on, as a `Shortcuts`:
 
 * ``blocked`` names library functions (dotted names, or the functions
   themselves) that the student's code may not call;
-* ``rules_of`` names primitives whose registered VJP and JVP rule functions
-  the student's code may not call (the library keeps using them);
+* ``rules_of`` names primitives whose registered VJP, JVP and batching rule
+  functions the student's code may not call (the library keeps using them);
 * ``allowed`` says, in words, what the exercise may use instead: it ends the
   verdict "this exercise asks you to write it yourself with <allowed>".
 
@@ -137,11 +137,13 @@ def _guard(original: Callable, name: str, record: Record, trusted: frozenset[str
 
 
 def _rule_functions(primitive: Callable) -> Iterator[tuple[dict, Any, Callable]]:
-    """Each (registry, key, rule) through which the VJP and JVP rules of `primitive` are found.
+    """Each (registry, key, rule) through which the VJP, JVP and batching rules of `primitive`
+    are found.
 
-    That includes the table of derivatives f' the elementwise rules are made from.
+    That includes the table of derivatives f' the elementwise rules are made from, and
+    vmap's table of batching rules (`defbatch`).
     """
-    from autodidact import forward, reverse
+    from autodidact import batching, forward, reverse
     from autodidact.numpy.numpy_vjps import DERIVATIVES
 
     for table in (reverse.vjp_rules, forward.jvp_rules):
@@ -153,6 +155,7 @@ def _rule_functions(primitive: Callable) -> Iterator[tuple[dict, Any, Callable]]
         reverse.vjp_joint_rules,
         forward.jvp_argnum_rules,
         DERIVATIVES,
+        batching.batch_rules,
     ):
         if primitive in table:
             yield table, primitive, table[primitive]
@@ -165,6 +168,9 @@ def _namespaces_of(student: Any) -> list[dict]:
         functions = [student.func]
     elif isinstance(student, type):
         functions = [value for value in vars(student).values() if callable(value)]
+    # A primitive made by the student (`@primitive def ...`) wraps their own function, whose
+    # globals (shared with the rule they register) are where their code looks names up.
+    functions += [function.raw_fun for function in functions if hasattr(function, "raw_fun")]
     namespaces = []
     for function in functions:
         function = getattr(function, "__func__", function)

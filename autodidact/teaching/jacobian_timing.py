@@ -16,6 +16,16 @@ sample is the best of a few calls, and the forward/reverse ratio at each m is
 the median of the paired ratios. The crossover m is where that ratio passes
 1, interpolated on log-log scale between the two m that bracket it.
 
+Both Jacobians are batched by default: the n JVPs (or m VJPs) run as one
+pass through `vmap`. ``batched=False`` times the looped versions instead,
+``jacfwd(f, batched=False)`` and ``jacrev(f, batched=False)``, one pass per
+column or row: the n JVPs against m VJPs of the pass model (lecture 04 and
+``autodidact timing``). With ``looped=True`` the sweep times both, and the
+table and the plot show all four (lecture 10):
+
+    >>> timing = time_jacobians(n=100, ms=(10, 100, 1000), looped=True)  # doctest: +SKIP
+    >>> print(timing.batched_forward_text("tanh"))                         # doctest: +SKIP
+
 `add_timing_command` adds ``autodidact timing`` to the course's command line.
 """
 
@@ -112,10 +122,16 @@ class TimingRow:
     forward_seconds: float
     reverse_seconds: float
     forward_over_reverse: float  # median of the paired ratios
+    forward_looped_seconds: float | None = None  # jacfwd(f, batched=False), when timed
+    reverse_looped_seconds: float | None = None  # jacrev(f, batched=False), when timed
 
     @property
     def faster(self) -> str:
         return "reverse" if self.forward_over_reverse > 1 else "forward"
+
+    @property
+    def has_loops(self) -> bool:
+        return self.forward_looped_seconds is not None and self.reverse_looped_seconds is not None
 
 
 def crossover_m(ms: Sequence[float], ratios: Sequence[float]) -> float | None:
@@ -160,8 +176,38 @@ class JacobianTiming:
             return f"f(x) = {label}: no crossover in the measured range of m"
         return f"f(x) = {label}: forward and reverse cross at m = {m:.0f} (n = {self.n})"
 
+    @property
+    def has_loops(self) -> bool:
+        """Whether the looped Jacobians were timed too (``time_jacobians(..., looped=True)``)."""
+        return bool(self.rows) and all(row.has_loops for row in self.rows)
+
+    def batched_forward_text(self, function: str) -> str:
+        """How the batched jacfwd's time grew with m, and how it compares with the looped one.
+
+        One line, every number from the measurements: the batched jacfwd's time
+        at the smallest and the largest m and its growth over the sweep, against
+        the growth of m; then, at the largest m, the looped jacfwd's time over it.
+        """
+        rows = self.rows_of(function)
+        first, last = rows[0], rows[-1]
+        label = FUNCTIONS.get(function, function)
+        text = (
+            f"f(x) = {label}: batched jacfwd {1e3 * first.forward_seconds:.3f} ms at m = "
+            f"{first.m}, {1e3 * last.forward_seconds:.3f} ms at m = {last.m} "
+            f"({last.forward_seconds / first.forward_seconds:.1f}-fold while m grew "
+            f"{last.m / first.m:.0f}-fold)"
+        )
+        if last.forward_looped_seconds is not None:
+            text += (
+                f"; at m = {last.m} the looped jacfwd takes "
+                f"{last.forward_looped_seconds / last.forward_seconds:.1f} times as long"
+            )
+        return text
+
     def table(self) -> str:
         """The measurements as a plain-text table, with the crossover of each function."""
+        if self.has_loops:
+            return self._table_with_loops()
         header = (
             f"{'f(x)':<10} {'m':>6} {'forward (ms)':>13} {'reverse (ms)':>13} "
             f"{'fwd/rev':>8}  faster"
@@ -179,12 +225,40 @@ class JacobianTiming:
         lines.extend(self.crossover_text(function) for function in self.functions())
         return "\n".join(lines)
 
+    def _table_with_loops(self) -> str:
+        header = (
+            f"{'f(x)':<10} {'m':>6} {'jacfwd looped':>14} {'batched':>8} {'ratio':>6}  "
+            f"{'jacrev looped':>14} {'batched':>8} {'ratio':>6}"
+        )
+        lines = [
+            f"Full Jacobian of f: R^{self.n} -> R^m, times in ms (median of {self.repeats}); "
+            "ratio = looped / batched",
+            header,
+            "-" * len(header),
+        ]
+        for function in self.functions():
+            for row in self.rows_of(function):
+                lines.append(
+                    f"{FUNCTIONS.get(function, function):<10} {row.m:>6} "
+                    f"{1e3 * row.forward_looped_seconds:>14.3f} "
+                    f"{1e3 * row.forward_seconds:>8.3f} "
+                    f"{row.forward_looped_seconds / row.forward_seconds:>6.1f}  "
+                    f"{1e3 * row.reverse_looped_seconds:>14.3f} "
+                    f"{1e3 * row.reverse_seconds:>8.3f} "
+                    f"{row.reverse_looped_seconds / row.reverse_seconds:>6.1f}"
+                )
+        lines.append("")
+        lines.extend(self.batched_forward_text(function) for function in self.functions())
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         return self.table()
 
     def plot(self, axes: Any = None) -> Any:
         """Time against m on log-log axes, one panel per function, crossover marked.
 
+        With the looped Jacobians timed too, each panel has four curves: each
+        mode batched (solid) and looped (dashed), in the mode's colour.
         Draws into `axes` (a sequence with one matplotlib Axes per function)
         when given, e.g. from ``plt.subplots(1, 2)``; otherwise makes a
         stand-alone Figure (no pyplot) and returns it.
@@ -201,19 +275,49 @@ class JacobianTiming:
         axes = list(np.ravel(axes))
         if len(axes) < len(functions):
             raise ValueError(f"need {len(functions)} axes, one per function; got {len(axes)}")
+        loops = self.has_loops
         for panel, function in zip(axes, functions):
             rows = self.rows_of(function)
             ms = [row.m for row in rows]
+            batched = ", batched" if loops else ""
             panel.loglog(
-                ms, [1e3 * row.forward_seconds for row in rows], "o-", label="forward (jacfwd)"
+                ms,
+                [1e3 * row.forward_seconds for row in rows],
+                "o-",
+                color="C0",
+                label=f"forward{batched} (jacfwd)",
             )
             panel.loglog(
-                ms, [1e3 * row.reverse_seconds for row in rows], "s-", label="reverse (jacrev)"
+                ms,
+                [1e3 * row.reverse_seconds for row in rows],
+                "s-",
+                color="C1",
+                label=f"reverse{batched} (jacrev)",
             )
+            if loops:
+                panel.loglog(
+                    ms,
+                    [1e3 * row.forward_looped_seconds for row in rows],
+                    "o--",
+                    color="C0",
+                    markerfacecolor="white",
+                    label="forward, looped",
+                )
+                panel.loglog(
+                    ms,
+                    [1e3 * row.reverse_looped_seconds for row in rows],
+                    "s--",
+                    color="C1",
+                    markerfacecolor="white",
+                    label="reverse, looped",
+                )
             crossing = self.crossover(function)
             if crossing is not None:
                 panel.axvline(
-                    crossing, color="gray", linestyle="--", label=f"crossover m = {crossing:.0f}"
+                    crossing,
+                    color="gray",
+                    linestyle="--",
+                    label=f"{'batched ' if loops else ''}crossover m = {crossing:.0f}",
                 )
             panel.axvline(self.n, color="gray", linestyle=":", label=f"m = n = {self.n}")
             panel.set_xlabel("m, number of outputs")
@@ -233,7 +337,7 @@ def _best_of(call: Callable[[], Any], number: int) -> float:
     return best
 
 
-def _warm_up(n: int, seed: int, seconds: float) -> None:
+def _warm_up(n: int, seed: int, seconds: float, looped: bool = False, batched: bool = True) -> None:
     """Run both modes untimed for about `seconds`, so the first measurement is not slowed."""
     from autodidact import jacfwd, jacrev
 
@@ -242,8 +346,11 @@ def _warm_up(n: int, seed: int, seconds: float) -> None:
     x = rng.standard_normal(n)
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
-        jacfwd(f)(x)
-        jacrev(f)(x)
+        jacfwd(f, batched=batched)(x)
+        jacrev(f, batched=batched)(x)
+        if looped:
+            jacfwd(f, batched=False)(x)
+            jacrev(f, batched=False)(x)
 
 
 def time_jacobians(
@@ -256,6 +363,8 @@ def time_jacobians(
     warmup_seconds: float = 0.3,
     progress: bool = True,
     stream: TextIO | None = None,
+    looped: bool = False,
+    batched: bool = True,
 ) -> JacobianTiming:
     """Time `jacfwd` against `jacrev` for each function and each m; return the measurements.
 
@@ -265,7 +374,9 @@ def time_jacobians(
     likewise; reported times are the medians of these samples, and the
     forward/reverse ratio the median of the paired ratios. A short untimed
     warm-up comes first: the first fraction of a second of a fresh process
-    runs measurably slower.
+    runs measurably slower. ``batched=False`` times the looped versions (one
+    pass per column or row) in place of the batched ones; with `looped`, each
+    round times the looped versions after the batched ones.
     """
     from autodidact import jacfwd, jacrev
 
@@ -278,7 +389,11 @@ def time_jacobians(
             raise ValueError(f"unknown function {function!r}: choose from {', '.join(FUNCTIONS)}")
     if repeats < 1 or best_of < 1:
         raise ValueError("repeats and best_of must be at least 1")
-    _warm_up(n, seed, warmup_seconds)
+    if looped and not batched:
+        raise ValueError(
+            "looped=True times the looped versions beside the batched ones: keep batched"
+        )
+    _warm_up(n, seed, warmup_seconds, looped, batched)
     result = JacobianTiming(n=n, repeats=repeats)
     bar = TextProgress(len(functions) * len(ms), stream) if progress else None
     for function in functions:
@@ -290,25 +405,34 @@ def time_jacobians(
             A = rng.standard_normal((m, n)) / np.sqrt(n)
             x = rng.standard_normal(n)
             f = make_function(function, A)
-            by_forward, by_reverse = jacfwd(f), jacrev(f)
+            jacobians = {"jacfwd": jacfwd(f, batched=batched), "jacrev": jacrev(f, batched=batched)}
+            if looped:
+                jacobians["jacfwd looped"] = jacfwd(f, batched=False)
+                jacobians["jacrev looped"] = jacrev(f, batched=False)
             exact = exact_jacobian(function, A, x)
-            for name, jacobian in (("jacfwd", by_forward), ("jacrev", by_reverse)):
+            for name, jacobian in jacobians.items():
                 if not np.allclose(jacobian(x), exact, rtol=1e-10, atol=1e-12):
                     raise AssertionError(f"{name} is wrong for f(x) = {label}")
-            forward_times, reverse_times = [], []
-            run_forward = functools.partial(by_forward, x)
-            run_reverse = functools.partial(by_reverse, x)
-            for _ in range(repeats):  # alternate: a burst of load hits both modes
-                forward_times.append(_best_of(run_forward, best_of))
-                reverse_times.append(_best_of(run_reverse, best_of))
-            ratios = [tf / tr for tf, tr in zip(forward_times, reverse_times)]
+            times: dict[str, list[float]] = {name: [] for name in jacobians}
+            runs = {name: functools.partial(jacobian, x) for name, jacobian in jacobians.items()}
+            for _ in range(repeats):  # alternate: a burst of load hits every variant
+                for name, run in runs.items():
+                    times[name].append(_best_of(run, best_of))
+            ratios = [tf / tr for tf, tr in zip(times["jacfwd"], times["jacrev"])]
+            loops = {}
+            if looped:
+                loops = {
+                    "forward_looped_seconds": float(np.median(times["jacfwd looped"])),
+                    "reverse_looped_seconds": float(np.median(times["jacrev looped"])),
+                }
             result.rows.append(
                 TimingRow(
                     function=function,
                     m=int(m),
-                    forward_seconds=float(np.median(forward_times)),
-                    reverse_seconds=float(np.median(reverse_times)),
+                    forward_seconds=float(np.median(times["jacfwd"])),
+                    reverse_seconds=float(np.median(times["jacrev"])),
                     forward_over_reverse=float(np.median(ratios)),
+                    **loops,
                 )
             )
             if bar is not None:
@@ -352,7 +476,8 @@ def add_timing_command(subparsers: Any) -> argparse.ArgumentParser:
         help="time the full Jacobian by forward and by reverse mode against m",
         description=(
             "Time jacfwd against jacrev on f(x) = A x and tanh(A x), f: R^n -> R^m, for each m; "
-            "print a table with the crossover m and save a log-log plot."
+            "print a table with the crossover m and save a log-log plot. By default each mode "
+            "loops, n JVPs against m VJPs; --batched times the one-pass (vmap) versions."
         ),
     )
     parser.add_argument("--n", default="100", help="number of inputs (default 100)")
@@ -366,6 +491,11 @@ def add_timing_command(subparsers: Any) -> argparse.ArgumentParser:
         "--repeats", default="5", help="samples per point; the median is shown (default 5)"
     )
     parser.add_argument("--seed", default="0", help="seed of the random A and x (default 0)")
+    parser.add_argument(
+        "--batched",
+        action="store_true",
+        help="time the batched Jacobians (one vmap pass) instead of n JVPs against m VJPs",
+    )
     parser.set_defaults(run=command_timing)
     return parser
 
@@ -388,7 +518,7 @@ def command_timing(args: argparse.Namespace) -> int:
     except TimingArgumentError as error:
         print(f"autodidact timing: error: {error}", file=sys.stderr)
         return 2
-    timing = time_jacobians(n=n, ms=ms, repeats=repeats, seed=seed)
+    timing = time_jacobians(n=n, ms=ms, repeats=repeats, seed=seed, batched=args.batched)
     print(timing.table())
     figure = timing.plot()
     figure.savefig(out, dpi=100)

@@ -146,3 +146,58 @@ def test_a_recursion_error_is_reported_as_such():
         call_student(deep, 0, on="a chain of 10,000 nodes")
     assert "RecursionError" in failure.value.detail
     assert "call stack" in failure.value.hint
+
+
+# A batching rule is withheld like a VJP rule: `rules_of` guards vmap's registry too.
+BATCHING_CELLS = """
+import numpy as np
+
+import autodidact.numpy as anp
+from autodidact import batching
+
+
+def by_hand(x, bdim):
+    return np.sum(np.moveaxis(x, bdim, 0), axis=1), 0
+
+
+def through_the_batching_registry(x, bdim):
+    return batching.batch_rules[anp.sum]((x,), (bdim,), axis=0)
+"""
+batching_student = {}
+exec(compile(BATCHING_CELLS, "a student's notebook", "exec"), batching_student)
+
+
+@pytest.fixture
+def sum_rule_exercise():
+    """A throw-away exercise: the batching rule of sum over an example's axis 0."""
+    from autodidact import batching, vmap
+
+    @exercise_check(
+        "zz_sum_rule",
+        sheet=SHEET,
+        shortcuts=Shortcuts(allowed="np.sum and np.moveaxis", rules_of=(anp.sum,)),
+    )
+    def zz_sum_rule(student):
+        x = np.arange(24.0).reshape(2, 3, 4)  # a batch of 3 examples along axis 1
+        result, out_dim = call_student(student, x, 1, on="x of shape (2, 3, 4), bdim = 1")
+        # The library's vmap still reaches the guarded rule from inside the package.
+        expected = vmap(lambda e: anp.sum(e, axis=0), in_axes=1)(x)
+        assert batching.batch_rules[anp.sum] is not original_rule  # guarded while running
+        expect_close(np.moveaxis(result, out_dim, 0), expected, on="x", hint="sum axis 0")
+        return "right"
+
+    original_rule = batching.batch_rules[anp.sum]
+    yield "zz_sum_rule", original_rule
+    checking._REGISTRY.pop("zz_sum_rule")
+    checking._failed_runs.pop("zz_sum_rule", None)
+
+
+def test_a_batching_rule_is_withheld_and_restored(sum_rule_exercise):
+    from autodidact import batching
+
+    name, original_rule = sum_rule_exercise
+    assert run_check(name, batching_student["by_hand"]).status == PASS
+    verdict = run_check(name, batching_student["through_the_batching_registry"])
+    assert verdict.status == FAIL, verdict.text
+    assert "your code called the library's own rule for sum" in verdict.detail, verdict.text
+    assert batching.batch_rules[anp.sum] is original_rule

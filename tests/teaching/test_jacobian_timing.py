@@ -160,3 +160,51 @@ def test_bad_arguments_give_one_line_and_status_2(arguments, words, tmp_path, ca
     assert len(lines) == 1 and lines[0].startswith("autodidact timing: error: "), captured.err
     assert words in lines[0]
     assert "Traceback" not in captured.err
+
+
+# --- looped against batched (lecture 10) ------------------------------------------------------
+
+
+def test_a_tiny_sweep_with_loops_times_all_four():
+    timing = time_jacobians(**TINY, progress=False, looped=True)
+    assert timing.has_loops
+    for row in timing.rows:
+        assert row.forward_looped_seconds > 0 and row.reverse_looped_seconds > 0
+    assert not time_jacobians(**TINY, functions=("tanh",), progress=False).has_loops
+
+
+def made_up_timing_with_loops() -> JacobianTiming:
+    rows = [
+        TimingRow(
+            "linear", m, 1e-4 * (1 + m / 500), 1e-5 * m, 10 / m, 1e-3 * (1 + m / 300), 4e-5 * m
+        )
+        for m in (10, 100, 1000)
+    ]
+    return JacobianTiming(n=100, repeats=3, rows=rows)
+
+
+def test_the_table_with_loops_shows_both_times_and_their_ratio_for_each_mode():
+    table = made_up_timing_with_loops().table()
+    assert "jacfwd looped" in table and "jacrev looped" in table and "looped / batched" in table
+    row_1000 = next(
+        line for line in table.splitlines() if line.startswith("A x") and " 1000 " in line
+    )
+    # looped 4.333 ms, batched 0.300 ms, ratio 14.4; looped 40.000 ms, batched 10.000 ms, ratio 4.0
+    assert row_1000.split()[3:] == ["4.333", "0.300", "14.4", "40.000", "10.000", "4.0"]
+    assert (
+        "f(x) = A x: batched jacfwd 0.102 ms at m = 10, 0.300 ms at m = 1000 (2.9-fold while m "
+        "grew 100-fold); at m = 1000 the looped jacfwd takes 14.4 times as long" in table
+    )
+
+
+def test_the_plot_with_loops_has_four_curves_per_panel():
+    figure = made_up_timing_with_loops().plot()
+    (panel,) = figure.axes
+    labels = [text.get_text() for text in panel.get_legend().get_texts()]
+    assert labels[:4] == [
+        "forward, batched (jacfwd)",
+        "reverse, batched (jacrev)",
+        "forward, looped",
+        "reverse, looped",
+    ]
+    assert len(panel.get_lines()) >= 4
