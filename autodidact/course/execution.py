@@ -3,8 +3,9 @@
 Each notebook runs top to bottom in a new kernel, in its own folder, with a
 fixed hash seed and one BLAS thread (the notebooks seed their own random
 generators). A re-run of an unchanged notebook stores the same file: timing
-metadata is not recorded, widget ids are renumbered and measured outputs kept
-(`stable_outputs`), and the file is only written when its text changed.
+metadata is not recorded, printed text is stored in one piece per stream,
+widget ids are renumbered and measured outputs kept (`stable_outputs`), and
+the file is only written when its text changed.
 Each run stores the notebook's fingerprint (`run_fingerprint`), so that
 ``stale_only`` re-runs only the notebooks whose code or library code changed.
 """
@@ -30,7 +31,11 @@ from autodidact.course.run_fingerprint import (
     record_run,
 )
 from autodidact.course.sheets import notebook_text, read_notebook
-from autodidact.course.stable_outputs import keep_measured_outputs, renumber_widgets
+from autodidact.course.stable_outputs import (
+    keep_measured_outputs,
+    merge_streams,
+    renumber_widgets,
+)
 
 DETERMINISTIC_ENVIRONMENT = {
     "PYTHONHASHSEED": "0",
@@ -75,6 +80,7 @@ def execute_notebook(path: Path, timeout: float = 600.0) -> nbformat.NotebookNod
         "name": "python3",
     }
     record_run(notebook, modules)
+    merge_streams(notebook)
     notebook = renumber_widgets(notebook, path.name)
     keep_measured_outputs(notebook, previous, notebook.metadata[METADATA_KEY]["fingerprint"])
     return notebook

@@ -17,6 +17,10 @@ Two kinds of output differ from run to run although nothing changed:
   them: the stored measurement is then one of the same code, and the prose
   around it ("this run measured ...") still describes it. Any change to the
   code or the library makes the new measurements stick.
+* **Where printed text is cut.** A kernel sends what a cell prints in pieces
+  whose boundaries depend on timing, and each piece is stored as an output of
+  its own. `merge_streams` joins consecutive pieces of the same stream, as
+  JupyterLab does when it shows them.
 """
 
 from __future__ import annotations
@@ -83,6 +87,25 @@ def renumber_widgets(notebook: nbformat.NotebookNode, notebook_name: str) -> nbf
     for number, model_id in enumerate(ids):
         text = text.replace(model_id, stable_widget_id(notebook_name, number))
     return nbformat.reads(text, as_version=4)
+
+
+def merge_streams(notebook: nbformat.NotebookNode) -> None:
+    """Join, in every cell, consecutive stream outputs of the same stream (stdout, stderr)."""
+    for cell in notebook.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and last is not None
+                and last.output_type == "stream"
+                and last.name == output.name
+            ):
+                last.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def keep_measured_outputs(
