@@ -3,7 +3,7 @@
 The staging tests need no Sphinx. The build test builds the site of a small
 course in a temporary folder: a lecture added there joins the table of
 contents without any edit, and nothing of ``solutions/`` reaches the site. The
-real course's site is built and read in Chromium by tests/browser/test_site.py.
+real course's site is built and read in Chromium by tests/browser/test_site_in_browser.py.
 """
 
 from __future__ import annotations
