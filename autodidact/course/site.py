@@ -140,7 +140,7 @@ def site_notebook(page: Page, pages: list[Page], titles: dict[str, str]) -> str:
     return notebook_text(notebook)
 
 
-def index_text(pages: list[Page], titles: dict[str, str]) -> str:
+def index_text(pages: list[Page]) -> str:
     """The site's front page: a short introduction and the table of contents."""
     entries = "\n".join(page.docname for page in pages)
     return (
@@ -162,7 +162,7 @@ def stage_pages(root: Path, staging: Path) -> list[Page]:
     pages = course_pages(root)
     titles = {page.docname: _title(read_notebook(page.source), page.source.stem) for page in pages}
     wanted = {staging / "index.md"}
-    _write_if_changed(staging / "index.md", index_text(pages, titles))
+    _write_if_changed(staging / "index.md", index_text(pages))
     for page in pages:
         target = staging / f"{page.docname}.ipynb"
         wanted.add(target)
