@@ -10,10 +10,11 @@ BIN := $(VENV)/bin
 # from, so editing the dependencies re-installs and nothing else does.
 LAB_STAMP := $(VENV)/.installed-lab
 TEST_STAMP := $(VENV)/.installed-test
+DOCS_STAMP := $(VENV)/.installed-docs
 # Jupyter refuses to run as root (as in many containers) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test notebooks exercises lint format bench clean-venv
+.PHONY: lab test notebooks exercises site lint format bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,11 @@ $(LAB_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@ $(LAB_STAMP) $(DOCS_STAMP)
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
 	touch $@ $(LAB_STAMP)
 
 # PATH puts `autodidact` on the command line of JupyterLab's terminals.
@@ -38,8 +43,15 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff format --check autodidact tests benchmarks
 	$(BIN)/python -m pytest
 
+# Re-runs only the notebooks whose code, or the library code they use, changed
+# since their outputs were stored (`autodidact run-notebooks` re-runs them all).
 notebooks: $(TEST_STAMP)
-	$(BIN)/autodidact run-notebooks
+	$(BIN)/autodidact run-notebooks --stale
+
+# The lectures and blank exercise sheets as a static website in build/site/,
+# built from the stored outputs (nothing runs) and readable offline.
+site: $(DOCS_STAMP)
+	$(BIN)/python -m autodidact.course.site build/site
 
 exercises: $(TEST_STAMP)
 	$(BIN)/autodidact make-exercises

@@ -8,6 +8,7 @@
     autodidact make-exercises         stamp solutions/ with nbgrader metadata, regenerate exercises/
     autodidact make-exercises --check exit non-zero if either is out of date
     autodidact run-notebooks [01 ...] re-execute notebooks/ and solutions/ in place
+    autodidact run-notebooks --stale  only those whose code or library code changed
     autodidact timing [--n 100] [--m 10,30,100,300,1000] [--out timing.png]
                                       time forward against reverse mode, save the plot
 
@@ -159,8 +160,14 @@ def command_run_notebooks(args: argparse.Namespace) -> int:
     from autodidact.course.sheets import make_exercises
 
     root = _root(args)
-    for path in run_notebooks(root, args.notebooks):
-        print(f"executed {_relative(path)}", flush=True)
+    runs = run_notebooks(root, args.notebooks, stale_only=args.stale)
+    for run in runs:
+        if run.executed:
+            outcome = "" if run.changed else " (outputs unchanged)"
+            print(f"executed {_relative(run.path)}{outcome}", flush=True)
+    up_to_date = sum(not run.executed for run in runs)
+    if up_to_date:
+        print(f"{up_to_date} notebook(s) up to date: their code and library code are unchanged.")
     for path in make_exercises(root, backup_to=root / "workspace"):
         print(f"wrote {_relative(path)}")
     return 0
@@ -237,6 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 01 (default: all notebooks)"
+    )
+    run.add_argument(
+        "--stale",
+        action="store_true",
+        help="only notebooks whose code cells or the autodidact code they ran changed",
     )
     run.set_defaults(run=command_run_notebooks)
 

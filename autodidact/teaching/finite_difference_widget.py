@@ -12,7 +12,8 @@ Moving the slider to the right (large eps) shows truncation error, the secant
 visibly leaving the tangent; to the left (tiny eps) shows round-off, the
 error rising again although the secant looks perfect. The figure is drawn
 off-screen and shown as a PNG, so the widget publishes no cell output of its
-own while it updates.
+own while it updates. Below the widget the cell also stores a picture of its
+first state, for pages shown without a kernel (see `first_state_picture`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from autodidact.teaching.first_state_picture import ShowsFirstState
 
 
 def one_sided_quotient(f: Callable, x0: float, eps: float) -> float:
@@ -102,7 +105,7 @@ def readout_text(f: Callable, df: Callable, x0: float, eps: float) -> str:
     )
 
 
-class EpsilonExplorer(widgets.VBox):
+class EpsilonExplorer(ShowsFirstState, widgets.VBox):
     """A log-scale eps slider above a readout line and the explorer's figure.
 
     Attributes ``slider``, ``readout`` (an HTML widget) and ``image`` are the
@@ -141,6 +144,15 @@ class EpsilonExplorer(widgets.VBox):
         self.readout.value = f"<code>{readout_text(self.f, self.df, self.x0, eps)}</code>"
         figure = draw_explorer(self.f, self.df, self.x0, eps, self.eps_grid, self.name)
         self.image.value = figure_png(figure)
+
+    def picture_lines(self) -> list[str]:
+        return [readout_text(self.f, self.df, self.x0, float(self.slider.value))]
+
+    def picture_figure(self) -> bytes:
+        return bytes(self.image.value)
+
+    def picture_controls(self) -> list[widgets.Widget]:
+        return [self.slider]
 
     def __repr__(self) -> str:
         return f"EpsilonExplorer(f={self.name}, x0={self.x0:g}, eps={self.slider.value:.1e})"

@@ -23,7 +23,9 @@ output) and ``right`` the earlier ones. For K = 3, forward is ``(2, (1, 0))``,
 i.e. J_3 (J_2 J_1), and reverse is ``((2, 1), 0)``, i.e. (J_3 J_2) J_1.
 
 `ChainCostExplorer` shows the three costs for a chain R^n -> R^200 -> R^20 ->
-R^200 -> R^m with sliders for n and m; `chain_costs` is its model.
+R^200 -> R^m with sliders for n and m; `chain_costs` is its model. Below the
+widget the cell also stores a picture of its first state, for pages shown
+without a kernel (see `first_state_picture`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from autodidact.teaching.first_state_picture import ShowsFirstState
 
 Shape = tuple[int, int]
 Bracketing = int | tuple["Bracketing", "Bracketing"]
@@ -268,7 +272,7 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-class ChainCostExplorer(widgets.VBox):
+class ChainCostExplorer(ShowsFirstState, widgets.VBox):
     """Sliders for n and m above the costs of forward, reverse and the best order.
 
     The chain is R^n -> R^w1 -> ... -> R^m with fixed inner widths (default
@@ -304,6 +308,16 @@ class ChainCostExplorer(widgets.VBox):
         self.costs = chain_costs(self.widths)
         self.readout.value = "<pre>" + "\n".join(self.costs.lines()) + "</pre>"
         self.image.value = _png(draw_costs(self.costs))
+
+    def picture_lines(self) -> list[str]:
+        sliders = f"n (inputs) = {self.n_slider.value}, m (outputs) = {self.m_slider.value}"
+        return [sliders, *self.costs.lines()]
+
+    def picture_figure(self) -> bytes:
+        return bytes(self.image.value)
+
+    def picture_controls(self) -> list[widgets.Widget]:
+        return [self.n_slider, self.m_slider]
 
     def __repr__(self) -> str:
         costs = self.costs

@@ -12,7 +12,9 @@ Two layers, so that the logic can be tested without a browser:
 * `ReverseStepper` is the widget: a "step" slider with back and next
   buttons, the trace table with the node being processed highlighted and
   the adjoints known so far filled in, a line saying what this step does,
-  and the graph drawn at the same moment.
+  and the graph drawn at the same moment. Below it the cell stores a
+  picture of step 0, for pages shown without a kernel
+  (see `first_state_picture`).
 
 Step 0 seeds the output's adjoint with 1; each later step processes one
 node, from the output back to the inputs, adding its share to the adjoints
@@ -29,6 +31,7 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from autodidact.teaching.first_state_picture import ShowsFirstState
 from autodidact.teaching.graph_drawing import draw_graph, layered_layout
 from autodidact.teaching.trace_table import ReverseStep, TraceTable
 
@@ -105,7 +108,7 @@ def graph_png(table: TraceTable, step: ReverseStep) -> bytes:
     return buffer.getvalue()
 
 
-class ReverseStepper(widgets.VBox):
+class ReverseStepper(ShowsFirstState, widgets.VBox):
     """Back / next buttons and a "step" slider over the table, the caption and the graph.
 
     Attributes: `model` (the `StepperModel`), `slider`, `back`, `forward`,
@@ -151,6 +154,15 @@ class ReverseStepper(widgets.VBox):
             if position not in self._pngs:
                 self._pngs[position] = graph_png(self.model.table, self.model.state)
             self.image.value = self._pngs[position]
+
+    def picture_lines(self) -> list[str]:
+        return self.model.text().split("\n")
+
+    def picture_figure(self) -> bytes | None:
+        return bytes(self.image.value) if self.image is not None else None
+
+    def picture_controls(self) -> list[widgets.Widget]:
+        return [self.slider]  # the back and next buttons move the slider too
 
     def __repr__(self) -> str:
         position, last = self.model.position, len(self.model) - 1
