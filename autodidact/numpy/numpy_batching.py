@@ -28,7 +28,7 @@ from ..batching import defbatch, register_box_type
 from ..tracer import Box, isbox
 from . import numpy_wrapper as anp
 from .numpy_boxes import ArrayBox, all_examples
-from .numpy_vjps import _embed_diagonal, _tensordot_axes, parse_einsum
+from .numpy_vjps import _tensordot_axes, parse_einsum
 
 # ---------------------------------------------------------------------------
 # The batched ArrayBox: what a function under vmap sees.
@@ -182,14 +182,15 @@ ELEMENTWISE = [
     anp.log1p, anp.sqrt, anp.cbrt, anp.square, anp.reciprocal, anp.absolute, anp.fabs, anp.sin,
     anp.cos, anp.tan, anp.arcsin, anp.arccos, anp.arctan, anp.sinh, anp.cosh, anp.tanh,
     anp.arcsinh, anp.arccosh, anp.arctanh, anp.sinc, anp.deg2rad, anp.rad2deg, anp.real,
-    anp.imag, anp.conjugate, anp.clip, anp.add, anp.subtract, anp.multiply, anp.divide,
+    anp.imag, anp.conjugate, anp.angle, anp.radians, anp.degrees, anp.nan_to_num, anp.clip,
+    anp.add, anp.subtract, anp.multiply, anp.divide,
     anp.power, anp.maximum, anp.minimum, anp.fmax, anp.fmin, anp.arctan2, anp.hypot,
     anp.logaddexp, anp.logaddexp2, anp.mod, anp.astype, anp.copy, anp.asarray,
     # no derivative
     anp.floor, anp.ceil, anp.trunc, anp.rint, anp.round, anp.sign, anp.floor_divide, anp.equal,
     anp.not_equal, anp.greater, anp.greater_equal, anp.less, anp.less_equal, anp.logical_and,
     anp.logical_or, anp.logical_not, anp.logical_xor, anp.isfinite, anp.isinf, anp.isnan,
-    anp.isclose, anp.astype_without_derivative,
+    anp.isclose, anp.astype_without_derivative, anp.iscomplex, anp.isreal,
 ]  # fmt: skip
 for _fun in ELEMENTWISE:
     defbatch(_fun, elementwise(_fun))
@@ -242,7 +243,7 @@ def like_rule(fun: Callable) -> Callable:
     return rule
 
 
-for _fun in (anp.shape, anp.ndim, anp.size, anp.result_type, anp.iscomplexobj):
+for _fun in (anp.shape, anp.ndim, anp.size, anp.result_type, anp.iscomplexobj, anp.isrealobj):
     defbatch(_fun, same_for_every_example(_fun))
 for _fun in (anp.zeros_like, anp.ones_like, anp.empty_like, anp.full_like):
     defbatch(_fun, like_rule(_fun))
@@ -298,6 +299,20 @@ def sort_rule(fun: Callable) -> Callable:
 
 defbatch(anp.sort, sort_rule(anp.sort))
 defbatch(anp.argsort, sort_rule(anp.argsort))
+
+
+def argpartition_rule(args: tuple, dims: tuple, axis: Any = -1, **kwargs: Any) -> Any:
+    """argpartition(x, kth, axis): the shared kth along the shifted axis."""
+    if not only_first_batched(dims) or len(args) > 3:
+        return NotImplemented
+    if len(args) == 3:
+        axis = args[2]
+    x, kth = args[0], args[1]
+    partition_by = lambda y, axis, **k: anp.argpartition(y, kth, axis=axis, **k)  # noqa: E731
+    return reduction(partition_by, flattens=True)((x,), dims[:1], axis=axis, **kwargs)
+
+
+defbatch(anp.argpartition, argpartition_rule)
 
 # ---------------------------------------------------------------------------
 # Products. A shared matrix times a batch of vectors is one matrix-matrix product.
@@ -358,7 +373,7 @@ def batched_einsum(
         for spec, dim in zip(specs, dims, strict=True)
     ]
     subscripts = ",".join(batched_specs) + "->" + batch + output
-    return anp.einsum(subscripts, *operands, **kwargs), 0
+    return anp.einsum_with_subscripts(subscripts, *operands, **kwargs), 0
 
 
 def einsum_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
@@ -447,7 +462,7 @@ defbatch(anp.dot, dot_rule)
 defbatch(anp.tensordot, tensordot_rule)
 defbatch(anp.inner, inner_rule)
 defbatch(anp.outer, outer_rule)
-defbatch(anp.einsum, einsum_rule)
+defbatch(anp.einsum_with_subscripts, einsum_rule)
 
 
 def axes_pair_rule(fun: Callable, defaults: tuple) -> Callable:
@@ -478,7 +493,7 @@ def diag_from_vector_rule(args: tuple, dims: tuple, k: int = 0) -> Any:
         k = args[1]
     v = to_front(args[0], dims[0])
     size = _np.shape(v)[1] + abs(k)
-    return _embed_diagonal(v, size, size, k), 0
+    return anp.embed_diagonal(v, size, size, k), 0
 
 
 defbatch(anp.diag_from_vector, diag_from_vector_rule)
@@ -737,7 +752,22 @@ def add_along_axis_rule(args: tuple, dims: tuple) -> Any:
     return anp.add_along_axis(g, indices, axis + 1, (_np.shape(g)[0],) + tuple(shape)), 0
 
 
+def add_at_taken_rule(args: tuple, dims: tuple) -> Any:
+    """g and the indices both get a batch axis in front (a shared one is broadcast)."""
+    g, indices, axis, shape = args
+    if dims[2] is not None or dims[3] is not None:
+        return NotImplemented
+    size = size_of_batch(args, dims)
+    g = to_front(g, dims[0]) if dims[0] is not None else anp.broadcast_to(g, (size,) + _np.shape(g))
+    if dims[1] is None:
+        indices = _np.broadcast_to(indices, (size,) + _np.shape(indices))
+    else:
+        indices = to_front(indices, dims[1])
+    return anp.add_at_taken(g, indices, axis + 1, (size,) + tuple(shape)), 0
+
+
 defbatch(anp.getitem, getitem_rule)
+defbatch(anp.add_at_taken, add_at_taken_rule)
 defbatch(anp.add_at_index, add_at_index_rule)
 defbatch(anp.add_along_axis, add_along_axis_rule)
 

@@ -132,7 +132,7 @@ def test_elementwise(name, fun, args, data):
     assert_vmap_equals_loop(fun, args, data)
 
 
-@_cases(cat.reductions() + cat.products() + cat.shape_ops())
+@_cases(cat.reductions() + cat.products() + cat.shape_ops() + cat.added_functions())
 @SETTINGS
 @given(data=st.data())
 def test_reductions_products_shapes_and_indexing(name, fun, args, data):
@@ -369,6 +369,7 @@ ALL_CASES = [
     + cat.reductions()
     + cat.products()
     + cat.shape_ops()
+    + cat.added_functions()
     + LINALG_CASES
     if c[0] not in NOT_BATCHABLE
 ]
