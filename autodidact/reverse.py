@@ -129,7 +129,9 @@ class ReverseNode(Node):
         self.fun = fun
         self.kwargs = kwargs
         self.parent_argnums = parent_argnums
-        self.real_parents = _real_parents_of_complex(value, args, parent_argnums)
+        dtype = getattr(value, "dtype", None)  # a complex result: see _real_parents_of_complex
+        complex_result = dtype is not None and dtype.kind == "c"
+        self.real_parents = _real_parents_of_complex(args, parent_argnums) if complex_result else ()
         self.joint_vjp = vjp_joint_rules.get(fun)
         if self.joint_vjp is not None:
             self.value, self.args, self.vjps = value, args, ()
@@ -157,14 +159,12 @@ class ReverseNode(Node):
         return cotangents
 
 
-def _real_parents_of_complex(value: Any, args: tuple, parent_argnums: tuple) -> tuple[int, ...]:
-    """Which parents are real arguments of a complex result (positions among the parents).
+def _real_parents_of_complex(args: tuple, parent_argnums: tuple) -> tuple[int, ...]:
+    """Which parents of a complex result are real arguments (positions among the parents).
 
     Complex numbers follow Autograd: for a real argument x of a complex
     result, the cotangent is Re(g df/dx), so a real input gets a real gradient.
     """
-    if _dtype_kind(value) != "c":
-        return ()
     return tuple(i for i, k in enumerate(parent_argnums) if _dtype_kind(args[k]) in ("f", "i"))
 
 

@@ -207,7 +207,7 @@ def primitive(raw_fun: Callable) -> Callable:
         arg_values = list(args)
         for argnum in argnums:
             arg_values[argnum] = args[argnum]._value
-        parents = tuple(args[argnum]._node for argnum in argnums)
+        parents = tuple([args[argnum]._node for argnum in argnums])
         answer = wrapped(*arg_values, **kwargs)
         if type(answer) in box_types and answer._trace_id >= trace_id:
             raise _leaked_trace_error(raw_fun)

@@ -457,6 +457,57 @@ def outer_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
     return anp.multiply(column, row), 0
 
 
+def kron_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
+    """kron(a, b) = every a[i] b[k] at index i * len(b) + k, axis by axis: one broadcast product.
+
+    With both padded to one rank r, a goes to shape (B, a_0, 1, a_1, 1, ...)
+    and b to (B, 1, b_0, 1, b_1, ...); their product, merged pairwise, is the
+    batch of Kronecker products, (B, a_0 b_0, a_1 b_1, ...).
+    """
+    (a, b), (da, db) = args, dims
+    rank = max(example_ndim(a, da), example_ndim(b, db))
+    size = size_of_batch(args, dims)
+
+    def spread(x: Any, dim: int | None, first: bool) -> Any:
+        x = with_example_rank(x, dim, rank) if dim is not None else _pad_front(x, rank)
+        shape = _np.shape(x)[-rank:] if rank else ()
+        pairs = [(n, 1) if first else (1, n) for n in shape]
+        lead = (size,) if dim is not None else (1,)
+        return anp.reshape(x, lead + tuple(n for pair in pairs for n in pair))
+
+    product = spread(a, da, True) * spread(b, db, False)
+    merged = [_np.shape(product)[1 + 2 * i] * _np.shape(product)[2 + 2 * i] for i in range(rank)]
+    return anp.reshape(product, (size, *merged)), 0
+
+
+def _pad_front(x: Any, rank: int) -> Any:
+    """An unbatched x with ones in front, to `rank` axes (as np.kron pads it)."""
+    missing = rank - _np.ndim(x)
+    return anp.reshape(x, (1,) * missing + _np.shape(x)) if missing > 0 else x
+
+
+def allclose_rule(fun: Callable) -> Callable:
+    """allclose and array_equal of each example: a reduction over the example's axes."""
+
+    def rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
+        if len(args) != 2:
+            return NotImplemented
+        rank = max(example_ndim(a, d) for a, d in zip(args, dims, strict=True))
+        a, b = (with_example_rank(x, d, rank) for x, d in zip(args, dims, strict=True))
+        if fun is anp.allclose:
+            same = anp.isclose(a, b, **kwargs)
+        else:
+            same = anp.equal(a, b)
+        if _np.ndim(same) == rank:  # only the unbatched side had all the axes
+            same = _np.broadcast_to(same, (size_of_batch(args, dims),) + _np.shape(same))
+        return anp.all(anp.reshape(same, (_np.shape(same)[0], -1)), axis=1), 0
+
+    return rule
+
+
+defbatch(anp.kron, kron_rule)
+defbatch(anp.allclose, allclose_rule(anp.allclose))
+defbatch(anp.array_equal, allclose_rule(anp.array_equal))
 defbatch(anp.matmul, matmul_rule)
 defbatch(anp.dot, dot_rule)
 defbatch(anp.tensordot, tensordot_rule)
