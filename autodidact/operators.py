@@ -397,6 +397,8 @@ def hessian(fun: Callable, argnum: Argnum = 0) -> Callable:
     Computed forward-over-reverse, jacfwd(grad(fun)): the gradient is a
     function R^n -> R^n, so its Jacobian is square and both modes need n
     passes; a JVP through the gradient's reverse pass is the cheaper pass.
+    jacfwd batches the n passes into one (vmap): the n tangents of the
+    identity travel through the gradient's computation together.
     The result has shape `input.shape + input.shape`.
     """
     return jacfwd(grad(fun, argnum), argnum)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as _np
 
-from ..batching import defbatch, register_box_type
+from ..batching import batch_size, defbatch, register_box_type
 from ..tracer import Box, isbox
 from . import numpy_wrapper as anp
 from .numpy_boxes import ArrayBox, all_examples
@@ -105,13 +105,6 @@ def to_front(x: Any, dim: int) -> Any:
     return x if dim == 0 else anp.moveaxis(x, dim, 0)
 
 
-def size_of_batch(args: tuple, dims: tuple) -> int:
-    for arg, dim in zip(args, dims, strict=True):
-        if dim is not None:
-            return _np.shape(arg)[dim]
-    raise ValueError("no batched argument")
-
-
 def with_example_rank(x: Any, dim: int | None, rank: int) -> Any:
     """Batched x with its batch axis first and ones inserted after it, for `rank`-axis examples.
 
@@ -170,8 +163,8 @@ def elementwise(fun: Callable) -> Callable:
         ):
             return fun(*args, **kwargs), first_dim
         rank = max(example_ndim(a, d) for a, d in zip(args, dims, strict=True))
-        return fun(*[with_example_rank(a, d, rank) for a, d in zip(args, dims, strict=True)],
-                   **kwargs), 0  # fmt: skip
+        lined_up = [with_example_rank(a, d, rank) for a, d in zip(args, dims, strict=True)]
+        return fun(*lined_up, **kwargs), 0
 
     return rule
 
@@ -447,7 +440,7 @@ def inner_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
 def outer_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
     """outer(a, b)[i, j] = a_i b_j of the flattened examples: a product of a column and a row."""
     (a, b), (da, db) = args, dims
-    size = size_of_batch(args, dims)
+    size = batch_size(args, dims)
     column = (
         anp.reshape(anp.ravel(a), (-1, 1))
         if da is None
@@ -466,7 +459,7 @@ def kron_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
     """
     (a, b), (da, db) = args, dims
     rank = max(example_ndim(a, da), example_ndim(b, db))
-    size = size_of_batch(args, dims)
+    size = batch_size(args, dims)
 
     def spread(x: Any, dim: int | None, first: bool) -> Any:
         x = with_example_rank(x, dim, rank) if dim is not None else _pad_front(x, rank)
@@ -499,7 +492,7 @@ def allclose_rule(fun: Callable) -> Callable:
         else:
             same = anp.equal(a, b)
         if _np.ndim(same) == rank:  # only the unbatched side had all the axes
-            same = _np.broadcast_to(same, (size_of_batch(args, dims),) + _np.shape(same))
+            same = _np.broadcast_to(same, (batch_size(args, dims),) + _np.shape(same))
         return anp.all(anp.reshape(same, (_np.shape(same)[0], -1)), axis=1), 0
 
     return rule
@@ -600,8 +593,8 @@ def swapaxes_rule(args: tuple, dims: tuple) -> Any:
 def moveaxis_rule(args: tuple, dims: tuple) -> Any:
     x, source, destination = args
     ndim = example_ndim(x, dims[0])
-    return anp.moveaxis(to_front(x, dims[0]), shifted_axes(source, ndim),
-                        shifted_axes(destination, ndim)), 0  # fmt: skip
+    source, destination = shifted_axes(source, ndim), shifted_axes(destination, ndim)
+    return anp.moveaxis(to_front(x, dims[0]), source, destination), 0
 
 
 def broadcast_to_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
@@ -674,9 +667,8 @@ def pad_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
         return NotImplemented
     x, pad_width = args[0], args[1] if len(args) > 1 else kwargs.pop("pad_width")
     ndim = example_ndim(x, dims[0])
-    widths = _np.broadcast_to(_np.asarray(pad_width), (ndim, 2))
-    return anp.pad(to_front(x, dims[0]), [(0, 0)] + [tuple(w) for w in widths], *args[2:],
-                   **kwargs), 0  # fmt: skip
+    widths = [(0, 0)] + [tuple(w) for w in _np.broadcast_to(_np.asarray(pad_width), (ndim, 2))]
+    return anp.pad(to_front(x, dims[0]), widths, *args[2:], **kwargs), 0
 
 
 def take_rule(args: tuple, dims: tuple, axis: Any = None, **kwargs: Any) -> Any:
@@ -712,7 +704,7 @@ def concatenate_rule(args: tuple, dims: tuple) -> Any:
     axis, arrays, array_dims = args[0], args[1:], dims[1:]
     if dims[0] is not None:
         return NotImplemented
-    size = size_of_batch(arrays, array_dims)
+    size = batch_size(arrays, array_dims)
     ndim = example_ndim(arrays[0], array_dims[0])
     moved = [
         to_front(a, d) if d is not None else anp.broadcast_to(a, (size,) + _np.shape(a))
@@ -808,7 +800,7 @@ def add_at_taken_rule(args: tuple, dims: tuple) -> Any:
     g, indices, axis, shape = args
     if dims[2] is not None or dims[3] is not None:
         return NotImplemented
-    size = size_of_batch(args, dims)
+    size = batch_size(args, dims)
     g = to_front(g, dims[0]) if dims[0] is not None else anp.broadcast_to(g, (size,) + _np.shape(g))
     if dims[1] is None:
         indices = _np.broadcast_to(indices, (size,) + _np.shape(indices))
