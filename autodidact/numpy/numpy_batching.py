@@ -438,16 +438,16 @@ def inner_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
 
 
 def outer_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
-    """outer(a, b)[i, j] = a_i b_j of the flattened examples: a product of a column and a row."""
+    """outer(a, b)[i, j] = a_i b_j of the flattened examples: one einsum "bi,bj->bij".
+
+    (einsum writes the B outer products faster than a broadcast product does.)
+    """
     (a, b), (da, db) = args, dims
     size = batch_size(args, dims)
-    column = (
-        anp.reshape(anp.ravel(a), (-1, 1))
-        if da is None
-        else anp.reshape(to_front(a, da), (size, -1, 1))
-    )
-    row = anp.ravel(b) if db is None else anp.reshape(to_front(b, db), (size, 1, -1))
-    return anp.multiply(column, row), 0
+    a = anp.ravel(a) if da is None else anp.reshape(to_front(a, da), (size, -1))
+    b = anp.ravel(b) if db is None else anp.reshape(to_front(b, db), (size, -1))
+    subscripts = ("i" if da is None else "bi") + "," + ("j" if db is None else "bj") + "->bij"
+    return anp.einsum_with_subscripts(subscripts, a, b), 0
 
 
 def kron_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
