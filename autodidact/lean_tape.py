@@ -27,6 +27,8 @@ def reads(rule: Callable, *needed: int | str) -> Callable:
         defvjp(anp.multiply, reads(vjp_x, 1), reads(vjp_y, 0))  # the other factor
 
     An undeclared rule may read anything, so its node keeps everything.
+    Declare what a rule reads before it is first used: the tape works out
+    what to keep once per combination of rules.
     """
     rule.reads = frozenset(needed)
     return rule
@@ -52,16 +54,35 @@ def what_the_rules_read(
     value: Any, args: tuple, parent_argnums: tuple[int, ...], vjps: tuple[Callable, ...]
 ) -> tuple[Any, tuple]:
     """(value, args) with each array that none of `vjps` reads replaced by its ShapeOnly."""
+    key = (vjps, parent_argnums)
+    plan = _plans.get(key, _UNKNOWN)
+    if plan is _UNKNOWN:
+        plan = _plans[key] = _plan(vjps, parent_argnums)
+    if plan is None:  # a rule may read anything: keep everything
+        return value, args
+    keeps_output, dropped = plan
+    if not keeps_output and type(value) is np.ndarray:
+        value = ShapeOnly(value)
+    if dropped:
+        args = tuple(
+            ShapeOnly(arg) if i in dropped and type(arg) is np.ndarray else arg
+            for i, arg in enumerate(args)
+        )
+    return value, args
+
+
+# (vjps, parent_argnums) -> None (keep everything) or (keeps the output, dropped argnums)
+_plans: dict[tuple, tuple[bool, frozenset] | None] = {}
+_UNKNOWN = object()
+
+
+def _plan(vjps: tuple[Callable, ...], parent_argnums: tuple[int, ...]) -> Any:
+    """What a node with these rules keeps, worked out once per combination of rules."""
     needed: set = set()
     for vjp in vjps:
         reads_what = getattr(vjp, "reads", None)
         if reads_what is None:  # this rule may read anything
-            return value, args
+            return None
         needed.update(reads_what)
-    if "ans" not in needed and type(value) is np.ndarray:
-        value = ShapeOnly(value)
-    dropped = set() if "args" in needed else set(parent_argnums) - needed
-    return value, tuple(
-        ShapeOnly(arg) if i in dropped and type(arg) is np.ndarray else arg
-        for i, arg in enumerate(args)
-    )
+    dropped = frozenset() if "args" in needed else frozenset(parent_argnums) - needed
+    return "ans" in needed, dropped

@@ -91,15 +91,21 @@ def defvjp_argnums(fun: Callable, vjp: Callable) -> None:
     vjp_joint_rules[fun] = vjp
 
 
+_argnum_rules_made: dict[tuple[Callable, int], Callable] = {}
+
+
 def _find_vjp(fun: Callable, argnum: int) -> Callable:
     rule = vjp_rules.get(fun, {}).get(argnum)
     if rule is not None:
         return rule
     argnum_rule = vjp_argnum_rules.get(fun)
-    if argnum_rule is not None:
-        rule = functools.partial(argnum_rule, argnum)
-        if hasattr(argnum_rule, "reads"):
-            rule.reads = argnum_rule.reads
+    if argnum_rule is not None:  # one rule for argument `argnum`, made once and kept
+        rule = _argnum_rules_made.get((argnum_rule, argnum))
+        if rule is None:
+            rule = functools.partial(argnum_rule, argnum)
+            if hasattr(argnum_rule, "reads"):
+                rule.reads = argnum_rule.reads
+            _argnum_rules_made[argnum_rule, argnum] = rule
         return rule
     name = getattr(fun, "__name__", repr(fun))
     raise NotImplementedError(
@@ -136,7 +142,7 @@ class ReverseNode(Node):
         if self.joint_vjp is not None:
             self.value, self.args, self.vjps = value, args, ()
             return
-        self.vjps = tuple(_find_vjp(fun, argnum) for argnum in parent_argnums)
+        self.vjps = tuple([_find_vjp(fun, argnum) for argnum in parent_argnums])
         # Keep only the values the rules read (see lean_tape.py): the tape stays lean.
         self.value, self.args = what_the_rules_read(value, args, parent_argnums, self.vjps)
 
