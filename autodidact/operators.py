@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import forward, reverse
-from .batching import vmap
+from .batching import defbatch, vmap
 from .containers import flatten, leaf_paths
 from .tracer import getval, isbox, notrace_primitive
 
@@ -450,6 +450,9 @@ def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
 @notrace_primitive
 def _as_constant(x: Any) -> Any:
     return x
+
+
+defbatch(_as_constant, lambda args, dims: (args[0], dims[0]))  # under vmap: the batch itself
 
 
 def stop_gradient(x: Any) -> Any:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autodidact.numpy as anp
 from autodidact import (
@@ -441,3 +442,86 @@ def test_a_checkpointed_function_is_looped_over_the_batch():
     per_example = vmap(grad(lambda x: anp.sum(step(x, W))))(xs)
     expected = [grad(lambda x: anp.sum(anp.tanh(W @ x)))(x) for x in xs]
     np.testing.assert_allclose(per_example, expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Shapes drawn by hypothesis: broadcasting, reduction axes, products
+
+
+def batch_of(data, examples, label):
+    """Stack examples along a drawn axis, or share the first one (None); returns (array, axis)."""
+    ndim = np.ndim(examples[0]) + 1
+    axis = data.draw(st.none() | st.integers(-ndim, ndim - 1), label=label)
+    if axis is None:
+        return examples[0], None
+    return np.stack(examples, axis=axis), axis
+
+
+def loop(fun, batched, axes, size):
+    """The examples one by one: fun on each, stacked along axis 0."""
+    take = lambda x, a, i: x if a is None else np.take(x, i, axis=a)  # noqa: E731
+    return np.stack(
+        [np.asarray(fun(*[take(x, a, i) for x, a in zip(batched, axes)])) for i in range(size)]
+    )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_broadcasting_binary_functions_over_drawn_shapes(data):
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    size = data.draw(st.integers(1, 3))
+    fun = data.draw(st.sampled_from([anp.add, anp.multiply, anp.maximum, anp.arctan2, anp.hypot]))
+    examples = [
+        [np.random.default_rng(10 * i + k).uniform(0.5, 2, shape) for i in range(size)]
+        for k, shape in enumerate(shapes.input_shapes)
+    ]
+    (x, ax), (y, ay) = batch_of(data, examples[0], "x axis"), batch_of(data, examples[1], "y axis")
+    if ax is None and ay is None:
+        return
+    got = vmap(fun, in_axes=(ax, ay), strict=True)(x, y)
+    np.testing.assert_allclose(got, loop(fun, (x, y), (ax, ay), size), rtol=1e-13)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_reductions_over_drawn_shapes_and_axes(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    size = data.draw(st.integers(1, 3))
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
+    keepdims = data.draw(st.booleans())
+    reduce = data.draw(st.sampled_from([anp.sum, anp.mean, anp.max, anp.var, anp.prod]))
+    examples = [np.random.default_rng(i).uniform(0.5, 2, shape) for i in range(size)]
+    x, ax = batch_of(data, examples, "batch axis")
+    if ax is None:
+        return
+    fun = lambda v: reduce(v, axis=axis, keepdims=keepdims)  # noqa: E731
+    np.testing.assert_allclose(vmap(fun, ax, strict=True)(x), loop(fun, (x,), (ax,), size))
+    cumulative = lambda v: anp.cumsum(v, axis=axis)  # noqa: E731
+    np.testing.assert_allclose(
+        vmap(cumulative, ax, strict=True)(x), loop(cumulative, (x,), (ax,), size)
+    )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_products_over_drawn_shapes(data):
+    n, k, m = (data.draw(st.integers(1, 3)) for _ in range(3))
+    lead = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=2))
+    a_shape = data.draw(st.sampled_from([(k,), (n, k), lead + (n, k)]))
+    b_shape = data.draw(st.sampled_from([(k,), (k, m), lead + (k, m)]))
+    size = data.draw(st.integers(1, 3))
+    rng = np.random.default_rng(0)
+    a, aa = batch_of(data, [rng.standard_normal(a_shape) for _ in range(size)], "a axis")
+    b, ab = batch_of(data, [rng.standard_normal(b_shape) for _ in range(size)], "b axis")
+    if aa is None and ab is None:
+        return
+    products = [anp.matmul, anp.dot]
+    if len(b_shape) <= 2:  # b's first axis is the contracted one
+        products.append(lambda p, q: anp.tensordot(p, q, ([-1], [0])))
+    for fun in products:
+        got = vmap(fun, in_axes=(aa, ab), strict=True)(a, b)
+        np.testing.assert_allclose(got, loop(fun, (a, b), (aa, ab), size), atol=1e-12)
+    subscripts = {1: "...k,k->...", 2: "...k,km->...m"}.get(len(b_shape), "...k,...km->...m")
+    einsum = lambda p, q: anp.einsum(subscripts, p, q)  # noqa: E731
+    got = vmap(einsum, in_axes=(aa, ab), strict=True)(a, b)
+    np.testing.assert_allclose(got, loop(einsum, (a, b), (aa, ab), size), atol=1e-12)
