@@ -24,8 +24,10 @@ multiplying the outer Box `x` by the plain value of `y` is recorded by the
 outer trace. The inner gradient is `x` itself, still a Box of the outer trace,
 so the outer gradient of f comes out as exactly 1.
 
-This module knows nothing about NumPy, reverse or forward mode: those plug in
-through `Box.register` and through the Node subclass a trace starts with.
+This module knows nothing about NumPy, reverse or forward mode or batching:
+those plug in through `Box.register` and through the Node subclass a trace
+starts with (a batching trace, vmap's, computes results itself through
+`Node.process_primitive`).
 """
 
 from __future__ import annotations
