@@ -10,7 +10,8 @@
 
 The API follows HIPS Autograd. Read the library in this order: `tracer.py`
 (boxes and nodes), `reverse.py` (the backward pass), `operators.py` (grad
-and friends), then the NumPy bindings in `numpy/`.
+and friends), then the NumPy bindings in `numpy/`. `forward.py` (forward
+mode) and `batching.py` (vmap) are two more kinds of trace on the same tracer.
 """
 
 from .batching import defbatch, vmap
@@ -22,6 +23,7 @@ from .operators import (
     grad,
     hessian,
     hessian_tensor_product,
+    holomorphic_grad,
     hvp,
     jacfwd,
     jacobian,
@@ -44,6 +46,7 @@ __all__ = [
     "grad",
     "value_and_grad",
     "elementwise_grad",
+    "holomorphic_grad",
     "make_vjp",
     "jacobian",
     "make_jvp",

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from .containers import flatten, is_container
-from .tracer import Box, Node, isbox, new_trace_id
+from .tracer import Box, Node, box_types, isbox, new_trace_id
 
 __all__ = ["vmap", "defbatch", "BatchNode", "fallback_counts", "fallback_report"]
 
@@ -54,8 +54,8 @@ batch_rules: dict[Callable, Callable] = {}
 fallback_counts: Counter[str] = Counter()
 logger = logging.getLogger(__name__)
 
-# The Box type of batched values (registered by autodidact.numpy: a batched ArrayBox).
-_box_type: list[type[Box]] = []
+# The Box type of batched values (registered by autodidact.numpy: a batched ArrayBox)
+box_type_of_batches: type[Box] = Box
 # the ids of the batch traces started with strict=True
 _strict_traces: set[int] = set()
 
@@ -80,10 +80,9 @@ def defbatch(fun: Callable, rule: Callable) -> None:
 
 def register_box_type(box_type: type[Box]) -> None:
     """Use `box_type` for batched values; primitives recognise it, `getval` keeps it closed."""
-    from . import tracer
-
-    _box_type[:] = [box_type]
-    tracer.box_types.add(box_type)
+    global box_type_of_batches
+    box_type_of_batches = box_type
+    box_types.add(box_type)
 
 
 class BatchNode(Node):
@@ -119,7 +118,7 @@ def new_batch_box(value: Any, trace_id: int, batch_dim: int) -> Box:
     """A batched value: `value` holds the batch along axis `batch_dim`."""
     if batch_dim < 0:
         batch_dim += np.ndim(value)
-    return _box_type[0](value, trace_id, BatchNode(batch_dim))
+    return box_type_of_batches(value, trace_id, BatchNode(batch_dim))
 
 
 def box_batched(result: Any, out_dim: Any, trace_id: int) -> Any:

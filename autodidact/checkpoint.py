@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 
 from . import forward, reverse
-from .batching import defbatch, vmap
 from .tracer import primitive
 
 __all__ = ["checkpoint"]
@@ -55,6 +54,4 @@ def checkpoint(fun: Callable) -> Callable:
     reverse.defvjp_argnum(checkpointed, reverse.reads(recompute_and_pull_back, "args"))
     # Forward mode keeps no tape, so there is nothing to save: just push the tangent through.
     forward.defjvp_argnum(checkpointed, push_forward)
-    # Under vmap, run fun's interior batched (a trace around it then records that interior).
-    defbatch(checkpointed, lambda args, dims, **kwargs: (vmap(fun, dims)(*args, **kwargs), 0))
     return checkpointed

@@ -6,6 +6,7 @@ signatures of HIPS Autograd:
     grad(fun, argnum=0)(*args)              d fun / d args[argnum], fun scalar-valued
     value_and_grad(fun, argnum=0)(*args)    (fun(*args), the same gradient)
     elementwise_grad(fun, argnum=0)(*args)  the VJP with a vector of ones
+    holomorphic_grad(fun, argnum=0)(*args)  f'(z) of a complex-differentiable f
     make_vjp(fun, argnum=0)(*args)          (vjp, fun(*args)), vjp(g) = g^T J
     jacobian(fun, argnum=0)(*args)          the full Jacobian, one VJP per output entry
     make_jvp(fun, argnum=0)(*args)(v)       (fun(*args), J v), by forward mode
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import forward, reverse
-from .batching import vmap
+from .batching import defbatch, vmap
 from .containers import flatten, leaf_paths
 from .tracer import getval, isbox, notrace_primitive
 
@@ -39,6 +40,7 @@ __all__ = [
     "grad",
     "value_and_grad",
     "elementwise_grad",
+    "holomorphic_grad",
     "make_vjp",
     "jacobian",
     "make_jvp",
@@ -151,12 +153,18 @@ def _scalar_output_check(ans: Any, caller: str) -> None:
             f"{caller} needs the function to return a number, but it returned "
             f"{type(ans).__name__} {ans!r:.60}.{hint}"
         )
-    if np.ndim(ans) != 0:
+    if np.size(ans) != 1:  # a single number, though maybe of shape (1,) or (1, 1)
         raise TypeError(
             f"{caller} needs the function to return a scalar, but it returned an array of "
             f"shape {np.shape(ans)}. For the derivative of each output entry with respect to "
             "its own input use elementwise_grad(f); for all derivatives use jacobian(f); "
             "or reduce the output to a scalar first (e.g. anp.sum)."
+        )
+    if np.iscomplexobj(ans):
+        raise TypeError(
+            f"{caller} needs a real-valued function, but it returned the complex number "
+            f"{ans!r:.60}. For a holomorphic function use holomorphic_grad(f) (its complex "
+            "derivative f'(z)); for a real loss, return a real number (e.g. anp.abs(z) ** 2)."
         )
 
 
@@ -205,6 +213,26 @@ def grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     return gradient
 
 
+def holomorphic_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
+    """The complex derivative f'(z) of a holomorphic (complex-differentiable) function.
+
+    With Autograd's convention (see numpy_vjps.py) the VJP of a cotangent of
+    1 through a holomorphic f is f'(z); `grad` refuses complex outputs, since
+    for a function that is not holomorphic there is no single derivative.
+    """
+
+    @functools.wraps(fun)
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        caller = _operator_name("holomorphic_grad", fun)
+        unary_fun, x = select_argument(fun, args, kwargs, argnum, caller)
+        vjp, ans = reverse.make_vjp(unary_fun, x)
+        if np.size(ans) != 1 or isinstance(ans, (tuple, list, dict)):
+            raise TypeError(f"{caller} needs the function to return a single number")
+        return vjp(_ones_like(ans))
+
+    return derivative
+
+
 def elementwise_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     """The VJP of fun with a cotangent of ones: the sum of the Jacobian's rows.
 
@@ -216,7 +244,10 @@ def elementwise_grad(fun: Callable, argnum: Argnum = 0) -> Callable:
     @functools.wraps(fun)
     def elementwise_gradient(*args: Any, **kwargs: Any) -> Any:
         caller = _operator_name("elementwise_grad", fun)
-        return _value_and_pullback_of_ones(fun, argnum, args, kwargs, caller, scalar=False)[1]
+        ans, gradient = _value_and_pullback_of_ones(fun, argnum, args, kwargs, caller, False)
+        if any(np.iscomplexobj(leaf) for leaf in flatten(ans)[0]):
+            raise TypeError(f"{caller} needs a real-valued function; its output is complex")
+        return gradient
 
     return elementwise_gradient
 
@@ -366,6 +397,8 @@ def hessian(fun: Callable, argnum: Argnum = 0) -> Callable:
     Computed forward-over-reverse, jacfwd(grad(fun)): the gradient is a
     function R^n -> R^n, so its Jacobian is square and both modes need n
     passes; a JVP through the gradient's reverse pass is the cheaper pass.
+    jacfwd batches the n passes into one (vmap): the n tangents of the
+    identity travel through the gradient's computation together.
     The result has shape `input.shape + input.shape`.
     """
     return jacfwd(grad(fun, argnum), argnum)
@@ -417,6 +450,9 @@ def make_hvp(fun: Callable, argnum: Argnum = 0) -> Callable:
 @notrace_primitive
 def _as_constant(x: Any) -> Any:
     return x
+
+
+defbatch(_as_constant, lambda args, dims: (args[0], dims[0]))  # under vmap: the batch itself
 
 
 def stop_gradient(x: Any) -> Any:

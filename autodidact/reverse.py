@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .containers import flatten
+from .lean_tape import reads, what_the_rules_read
 from .tracer import Node, getval, isbox, new_box, new_trace_id, take_output
 
 __all__ = [
@@ -79,37 +80,6 @@ def defvjp_argnum(fun: Callable, vjp: Callable) -> None:
     vjp_argnum_rules[fun] = vjp
 
 
-def reads(rule: Callable, *needed: int | str) -> Callable:
-    """Declare which values a VJP rule reads: argument positions, "args" for all, "ans".
-
-    By default a node of the tape keeps its output and all its arguments
-    alive until the backward pass, since a rule may read any of them. Many
-    rules read far less: the VJP of x + y needs only the *shapes* of x and y
-    (to unbroadcast g), the VJP of x * y with respect to x only the value of
-    y. `defvjp(anp.add, reads(vjp_x), reads(vjp_y))` lets the tape replace the
-    arrays such a rule does not read by their shape and dtype, so that long
-    chains of cheap operations do not hold every intermediate array in memory.
-    """
-    rule.reads = frozenset(needed)
-    return rule
-
-
-class ShapeOnly:
-    """Stands in on the tape for an array no rule reads: its shape and dtype, not its data."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.shape = array.shape
-        self.dtype = array.dtype
-
-    ndim = property(lambda self: len(self.shape))
-    size = property(lambda self: int(np.prod(self.shape)))
-
-    def __repr__(self) -> str:
-        return f"ShapeOnly(shape={self.shape}, dtype={self.dtype})"
-
-
 def defvjp_argnums(fun: Callable, vjp: Callable) -> None:
     """Register one rule that returns the cotangents of all the traced arguments at once.
 
@@ -121,15 +91,21 @@ def defvjp_argnums(fun: Callable, vjp: Callable) -> None:
     vjp_joint_rules[fun] = vjp
 
 
+_argnum_rules_made: dict[tuple[Callable, int], Callable] = {}
+
+
 def _find_vjp(fun: Callable, argnum: int) -> Callable:
     rule = vjp_rules.get(fun, {}).get(argnum)
     if rule is not None:
         return rule
     argnum_rule = vjp_argnum_rules.get(fun)
-    if argnum_rule is not None:
-        rule = functools.partial(argnum_rule, argnum)
-        if hasattr(argnum_rule, "reads"):
-            rule.reads = argnum_rule.reads
+    if argnum_rule is not None:  # one rule for argument `argnum`, made once and kept
+        rule = _argnum_rules_made.get((argnum_rule, argnum))
+        if rule is None:
+            rule = functools.partial(argnum_rule, argnum)
+            if hasattr(argnum_rule, "reads"):
+                rule.reads = argnum_rule.reads
+            _argnum_rules_made[argnum_rule, argnum] = rule
         return rule
     name = getattr(fun, "__name__", repr(fun))
     raise NotImplementedError(
@@ -143,7 +119,8 @@ def _find_vjp(fun: Callable, argnum: int) -> Callable:
 class ReverseNode(Node):
     """A node of a reverse-mode trace: what the backward pass needs to run the VJPs."""
 
-    __slots__ = ("fun", "value", "args", "kwargs", "parent_argnums", "vjps", "joint_vjp")
+    __slots__ = ("fun", "value", "args", "kwargs", "parent_argnums", "vjps", "joint_vjp",
+                 "real_parents")  # fmt: skip
 
     def __init__(
         self,
@@ -158,40 +135,49 @@ class ReverseNode(Node):
         self.fun = fun
         self.kwargs = kwargs
         self.parent_argnums = parent_argnums
+        dtype = getattr(value, "dtype", None)  # a complex result: see _real_parents_of_complex
+        complex_result = dtype is not None and dtype.kind == "c"
+        self.real_parents = _real_parents_of_complex(args, parent_argnums) if complex_result else ()
         self.joint_vjp = vjp_joint_rules.get(fun)
         if self.joint_vjp is not None:
             self.value, self.args, self.vjps = value, args, ()
             return
-        self.vjps = vjps = tuple(_find_vjp(fun, argnum) for argnum in parent_argnums)
-        # Keep only the values the rules read (see `reads`): the tape stays lean.
-        needed = set()
-        for vjp in vjps:
-            reads_what = getattr(vjp, "reads", None)
-            if reads_what is None:
-                self.value, self.args = value, args
-                return
-            needed.update(reads_what)
-        self.value = (
-            ShapeOnly(value) if "ans" not in needed and type(value) is np.ndarray else value
-        )
-        dropped = set() if "args" in needed else set(parent_argnums) - needed
-        self.args = tuple(
-            ShapeOnly(arg) if i in dropped and type(arg) is np.ndarray else arg
-            for i, arg in enumerate(args)
-        )
+        self.vjps = tuple([_find_vjp(fun, argnum) for argnum in parent_argnums])
+        # Keep only the values the rules read (see lean_tape.py): the tape stays lean.
+        self.value, self.args = what_the_rules_read(value, args, parent_argnums, self.vjps)
 
     def initialize_root(self) -> None:
         self.parents = ()
         self.fun = None
         self.value = self.args = self.kwargs = None
-        self.parent_argnums = self.vjps = ()
+        self.parent_argnums = self.vjps = self.real_parents = ()
         self.joint_vjp = None
 
-    def parent_cotangents(self, g: Any) -> Iterable:
+    def parent_cotangents(self, g: Any) -> list:
         """The cotangent of each parent: each parent's rule applied to the output's adjoint g."""
+        value, args, kwargs = self.value, self.args, self.kwargs
         if self.joint_vjp is not None:
-            return self.joint_vjp(self.parent_argnums, g, self.value, *self.args, **self.kwargs)
-        return [vjp(g, self.value, *self.args, **self.kwargs) for vjp in self.vjps]
+            cotangents = list(self.joint_vjp(self.parent_argnums, g, value, *args, **kwargs))
+        else:
+            cotangents = [vjp(g, value, *args, **kwargs) for vjp in self.vjps]
+        for i in self.real_parents:  # a real argument of a complex result: keep the real part
+            cotangents[i] = np.real(cotangents[i])
+        return cotangents
+
+
+def _real_parents_of_complex(args: tuple, parent_argnums: tuple) -> tuple[int, ...]:
+    """Which parents of a complex result are real arguments (positions among the parents).
+
+    Complex numbers follow Autograd: for a real argument x of a complex
+    result, the cotangent is Re(g df/dx), so a real input gets a real gradient.
+    """
+    return tuple(i for i, k in enumerate(parent_argnums) if _dtype_kind(args[k]) in ("f", "i"))
+
+
+def _dtype_kind(x: Any) -> str | None:
+    """'f' for floats, 'c' for complex numbers ... (None for what has no dtype: a tuple)."""
+    dtype = getattr(x, "dtype", None)
+    return None if dtype is None else dtype.kind
 
 
 def toposort(end_nodes: list[Node]) -> Iterator[Node]:

@@ -7,6 +7,12 @@ For a random input direction v and a random output direction u,
 
 up to O(eps^2). One random direction tests the whole Jacobian at once: a
 wrong rule would have to be wrong exactly orthogonally to v to slip through.
+
+Complex numbers are pairs of reals here, with <a, b> = Re sum(conj(a) b). The
+VJP follows Autograd's convention (numpy_vjps.py), vjp(g) = conj(J^T conj(g))
+with J^T the adjoint for that inner product, so the reverse-mode check pulls
+back conj(u) and conjugates the result: <conj(vjp(conj(u))), v> = <u, J v>.
+For real numbers the conjugates do nothing.
 For `order=2` the same check runs on the VJP (and JVP) itself, viewed as a
 function of (x, u): that tests the derivative of the derivative, and so on.
 
@@ -81,7 +87,7 @@ def check_vjp(fun: Callable, x: Any, rng: np.random.Generator | None = None) -> 
     vjp, y = reverse.make_vjp(fun, x)
     v = _random_like(x, rng)
     u = _random_like(y, rng)
-    automatic = _inner(vjp(u), v)
+    automatic = _inner(_map_leaves(np.conj, vjp(_map_leaves(np.conj, u))), v)
     numeric = _inner(u, directional_difference(fun, x, v))
     _assert_close(automatic, numeric, f"VJP of {getattr(fun, '__name__', 'f')}")
 

@@ -24,8 +24,10 @@ multiplying the outer Box `x` by the plain value of `y` is recorded by the
 outer trace. The inner gradient is `x` itself, still a Box of the outer trace,
 so the outer gradient of f comes out as exactly 1.
 
-This module knows nothing about NumPy, reverse or forward mode: those plug in
-through `Box.register` and through the Node subclass a trace starts with.
+This module knows nothing about NumPy, reverse or forward mode or batching:
+those plug in through `Box.register` and through the Node subclass a trace
+starts with (a batching trace, vmap's, computes results itself through
+`Node.process_primitive`).
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ def primitive(raw_fun: Callable) -> Callable:
         arg_values = list(args)
         for argnum in argnums:
             arg_values[argnum] = args[argnum]._value
-        parents = tuple(args[argnum]._node for argnum in argnums)
+        parents = tuple([args[argnum]._node for argnum in argnums])
         answer = wrapped(*arg_values, **kwargs)
         if type(answer) in box_types and answer._trace_id >= trace_id:
             raise _leaked_trace_error(raw_fun)

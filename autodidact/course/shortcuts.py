@@ -53,6 +53,7 @@ PACKAGE_FOLDER = str(Path(autodidact.__file__).resolve().parent)
 # Every differential operator of the library: what would answer "compute a derivative".
 OPERATORS = (
     "autodidact.grad",
+    "autodidact.holomorphic_grad",
     "autodidact.value_and_grad",
     "autodidact.elementwise_grad",
     "autodidact.make_vjp",

@@ -47,6 +47,25 @@ def _register_traced_versions() -> None:
         "split",
         "array_split",
         "diag",
+        # built from primitives, or a primitive with a wrapper in front
+        "mean",
+        "var",
+        "std",
+        "einsum",
+        "rot90",
+        "rollaxis",
+        "append",
+        "linspace",
+        "diff",
+        "gradient",
+        "partition",
+        "cross",
+        "vsplit",
+        "hsplit",
+        "dsplit",
+        "select",
+        "real_if_close",
+        "row_stack",
     ):
         traced_version_of[getattr(_np, name)] = getattr(numpy_wrapper, name)
     traced_version_of[_np.amax] = numpy_wrapper.max

@@ -28,7 +28,7 @@ inv = primitive(_linalg.inv)
 det = primitive(_linalg.det)
 pinv = primitive(_linalg.pinv)
 cholesky = primitive(_linalg.cholesky)
-norm = primitive(_linalg.norm)
+norm = primitive(anp._also_of_a_sequence(_linalg.norm, "norm", namespace=globals()))
 matrix_power = primitive(_linalg.matrix_power)
 eigvalsh = primitive(_linalg.eigvalsh)
 trace = primitive(_linalg.trace)
@@ -151,6 +151,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
 
 
 # Plain numpy.linalg calls on traced values find these functions (see __init__.py).
+norm.raw_fun = _linalg.norm  # (its own raw function also takes lists of traced values)
 slogdet.raw_fun = _linalg.slogdet
 eigh.raw_fun = _linalg.eigh
 svd.raw_fun = _linalg.svd

@@ -35,12 +35,14 @@ from .linalg_vjps import (
     cofactor_matrix,
     diagonal_of,
     from_column,
+    hermitian_transpose,
     inverse_gaps,
     lower_half_mask,
     matrix_powers,
     matrix_transpose,
     norm_axes,
     norm_derivative,
+    read_triangle,
     strictly_lower_mask,
     symmetrize,
 )
@@ -123,17 +125,24 @@ defjvp(linalg.cholesky, cholesky_jvp)
 
 
 def eigh_jvp(g: Any, ans: tuple, a: Any, UPLO: str = "L") -> tuple:  # noqa: N803
-    """(dw, dV) = (diag(S), V (F o S)) with S = V^T sym(dA) V, F[i, j] = 1 / (w_j - w_i)."""
+    """(dw, dV) = (diag(S), V (F o S)) with S = V^H dS(A) V, F[i, j] = 1 / (w_j - w_i).
+
+    dS(A) is the tangent of the matrix eigh reads from one triangle of A.
+    """
     w, v = ans
     check_distinct(w, "eigh", "eigenvalues", REPEATED_EIGENVALUES + FORWARD_EIGH)
-    s = anp.matmul(anp.matmul(matrix_transpose(v), symmetrize(g)), v)
-    return diagonal_of(s), anp.matmul(v, inverse_gaps(w) * s)
+    s = anp.matmul(anp.matmul(hermitian_transpose(v), read_triangle(g, UPLO)), v)
+    d_w = diagonal_of(s)
+    if _np.iscomplexobj(getval(d_w)) and not _np.iscomplexobj(getval(w)):
+        d_w = anp.real(d_w)
+    return d_w, anp.matmul(v, inverse_gaps(w) * s)
 
 
 def eigvalsh_jvp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    """dw_i = v_i^T dA v_i, with the eigenvectors computed again."""
+    """dw_i = v_i^H dS(A) v_i, with the eigenvectors computed again."""
     v = linalg.eigh(a, UPLO=UPLO)[1]
-    return anp.sum(v * anp.matmul(symmetrize(g), v), axis=-2)
+    d_w = anp.sum(anp.conjugate(v) * anp.matmul(read_triangle(g, UPLO), v), axis=-2)
+    return anp.real(d_w) if _np.iscomplexobj(getval(d_w)) else d_w
 
 
 defjvp(linalg.eigh_outputs, eigh_jvp)
@@ -144,8 +153,9 @@ defjvp(linalg.eigvalsh, eigvalsh_jvp)
 
 
 def singular_value_tangent(g: Any, u: Any, vt: Any) -> Any:
-    """ds_i = u_i^T dA v_i."""
-    return anp.sum(u * anp.matmul(g, matrix_transpose(vt)), axis=-2)
+    """ds_i = Re(u_i^H dA v_i)."""
+    tangent = anp.sum(anp.conjugate(u) * anp.matmul(g, hermitian_transpose(vt)), axis=-2)
+    return anp.real(tangent) if _np.iscomplexobj(getval(tangent)) else tangent
 
 
 def svd_jvp(
@@ -156,8 +166,11 @@ def svd_jvp(
     compute_uv: bool = True,
     hermitian: bool = False,
 ) -> Any:
-    """ds = diag(P), dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^{-1},
-    dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^{-1}, returned as dVh = dV^T.
+    """ds = Re diag(P), dU = U (F o (P S + S P^H)) + (I - U U^H) dA V S^{-1},
+    dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^{-1}, returned as dVh = dV^H.
+
+    P = U^H dA V. A complex A adds diag(i Im(P_ii) / s_i) to U^H dU: the
+    phase that keeps U^H A V real (the common phase of u_i and v_i is free).
     """
     m, n = _np.shape(getval(a))[-2:]
     k = min(m, n)
@@ -168,22 +181,27 @@ def svd_jvp(
         raise linalg.LinAlgError(FULL_MATRICES)
     u, s, vt = ans
     check_distinct(s, "svd", "singular values", REPEATED_SINGULAR_VALUES + FORWARD_SVD)
-    v = matrix_transpose(vt)
+    ht = hermitian_transpose
+    v = ht(vt)
     g_v = anp.matmul(g, v)  # dA V
-    p = anp.matmul(matrix_transpose(u), g_v)
-    pt = matrix_transpose(p)
+    p = anp.matmul(ht(u), g_v)
+    ph = ht(p)
     s_row, s_col = anp.expand_dims(s, -2), anp.expand_dims(s, -1)
     f = inverse_gaps(s**2)
-    d_u = anp.matmul(u, f * (p * s_row + s_col * pt))
-    d_v = anp.matmul(v, f * (s_col * p + pt * s_row))
+    d_u = anp.matmul(u, f * (p * s_row + s_col * ph))
+    d_v = anp.matmul(v, f * (s_col * p + ph * s_row))
+    d_s = diagonal_of(p)
+    if _np.iscomplexobj(getval(p)):
+        d_u = d_u + u * (1j * anp.imag(d_s) / s_row)
+        d_s = anp.real(d_s)
     if m > k:
         check_nonzero(s, "svd")
         d_u = d_u + (g_v - anp.matmul(u, p)) / s_row
     if n > k:
         check_nonzero(s, "svd")
-        gt_u = anp.matmul(matrix_transpose(g), u)  # dA^T U
-        d_v = d_v + (gt_u - anp.matmul(v, pt)) / s_row
-    return d_u, diagonal_of(p), matrix_transpose(d_v)
+        gh_u = anp.matmul(ht(g), u)  # dA^H U
+        d_v = d_v + (gh_u - anp.matmul(v, ph)) / s_row
+    return d_u, d_s, ht(d_v)
 
 
 defjvp(linalg.svd_outputs, svd_jvp)
@@ -262,7 +280,10 @@ defjvp(linalg.qr_outputs, qr_jvp)
 
 def norm_jvp(g: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False):  # noqa: A002
     _, axes = norm_axes(x, ord, axis)
-    return anp.sum(norm_derivative(x, ans, ord, axis, keepdims) * g, axis=axes, keepdims=keepdims)
+    tangent = anp.sum(
+        norm_derivative(x, ans, ord, axis, keepdims) * g, axis=axes, keepdims=keepdims
+    )
+    return anp.real(tangent) if _np.iscomplexobj(getval(tangent)) else tangent
 
 
 defjvp(linalg.norm, norm_jvp)

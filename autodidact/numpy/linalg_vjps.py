@@ -267,6 +267,9 @@ defvjp(linalg.cholesky, cholesky_vjp)
 # ---------------------------------------------------------------------------
 # Symmetric eigendecomposition A = V diag(w) V^T. With S = V^T dA V:
 #   dw = diag(S),  dV = V (F o S),  F[i, j] = 1 / (w_j - w_i).
+# (Hermitian A: V^H in place of V^T.) eigh reads one triangle of A only (UPLO),
+# so the matrix it decomposes is S(A) = tril(A) + tril(A, -1)^H for UPLO='L':
+# the rules go through that map, and give the right derivative for any A.
 
 REPEATED_EIGENVALUES = (
     "the derivative of eigh through the eigenvectors is undefined, because the "
@@ -276,11 +279,46 @@ REPEATED_EIGENVALUES = (
 )
 
 
-def eigh_vjp(g: tuple, ans: tuple, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    """A_bar = sym(V (diag(w_bar) + F o (V^T V_bar)) V^T), F[i, j] = 1 / (w_j - w_i).
+def hermitian_transpose(x: Any) -> Any:
+    """X^H, the conjugate transpose of each matrix (X^T for real X)."""
+    if _np.iscomplexobj(getval(x)):
+        return anp.conjugate(matrix_transpose(x))
+    return matrix_transpose(x)
 
-    Skips the eigenvector term when V_bar is zero, so a function of the
-    eigenvalues alone works even when eigenvalues repeat.
+
+def read_triangle(a: Any, UPLO: str) -> Any:  # noqa: N803 (NumPy's name)
+    """The Hermitian matrix eigh sees in a: tril(a, -1) + tril(a, -1)^H + Re diag(a) ('L').
+
+    (From triu for UPLO='U'.) The imaginary part of the diagonal is ignored.
+    """
+    strict = anp.tril(a, -1) if UPLO.upper() == "L" else anp.triu(a, 1)
+    diagonal = a * identity_like(a)
+    if _np.iscomplexobj(getval(a)):
+        diagonal = anp.real(diagonal)
+    return strict + hermitian_transpose(strict) + diagonal
+
+
+def triangle_adjoint(m: Any, UPLO: str) -> Any:  # noqa: N803
+    """The adjoint of `read_triangle`: Re diag(M) + (M + M^H) on the strict triangle eigh reads.
+
+    <M, dS> with dS = tril(dA) + tril(dA, -1)^H moves onto dA as the
+    diagonal of M plus M + M^H below it (above it for UPLO='U').
+    """
+    eye = identity_like(m)
+    strict = (
+        strictly_lower_mask(m) if UPLO.upper() == "L" else matrix_transpose(strictly_lower_mask(m))
+    )
+    diagonal = anp.real(m) if _np.iscomplexobj(getval(m)) else m
+    return diagonal * eye + (m + hermitian_transpose(m)) * strict
+
+
+def eigh_vjp(g: tuple, ans: tuple, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    """A_bar = read_triangle's adjoint of conj(V) (diag(w_bar) + F o (V^T V_bar)) V^T.
+
+    F[i, j] = 1 / (w_j - w_i). For a real A the middle matrix is
+    V (diag(w_bar) + F o (V^T V_bar)) V^T. Skips the eigenvector term when
+    V_bar is zero, so a function of the eigenvalues alone works even when
+    eigenvalues repeat.
     """
     w, v = ans
     w_bar, v_bar = g
@@ -288,13 +326,15 @@ def eigh_vjp(g: tuple, ans: tuple, a: Any, UPLO: str = "L") -> Any:  # noqa: N80
     if is_used(v_bar):
         check_distinct(w, "eigh", "eigenvalues", REPEATED_EIGENVALUES)
         middle = middle + inverse_gaps(w) * anp.matmul(matrix_transpose(v), v_bar)
-    return symmetrize(anp.matmul(anp.matmul(v, middle), matrix_transpose(v)))
+    left = anp.conjugate(v) if _np.iscomplexobj(getval(v)) else v
+    return triangle_adjoint(anp.matmul(anp.matmul(left, middle), matrix_transpose(v)), UPLO)
 
 
 def eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
-    """A_bar = V diag(w_bar) V^T, with the eigenvectors V computed again."""
+    """A_bar = read_triangle's adjoint of conj(V) diag(w_bar) V^T, V computed again."""
     v = linalg.eigh(a, UPLO=UPLO)[1]
-    return anp.matmul(v * anp.expand_dims(g, -2), matrix_transpose(v))
+    left = anp.conjugate(v) if _np.iscomplexobj(getval(v)) else v
+    return triangle_adjoint(anp.matmul(left * anp.expand_dims(g, -2), matrix_transpose(v)), UPLO)
 
 
 defvjp(linalg.eigh_outputs, eigh_vjp)
@@ -325,7 +365,7 @@ FULL_MATRICES = (
 
 
 def singular_value_adjoint(s_bar: Any, u: Any, vt: Any) -> Any:
-    """A_bar = U diag(s_bar) V^T, since ds_i = u_i^T dA v_i."""
+    """A_bar = U diag(s_bar) V^H, since ds_i = Re(u_i^H dA v_i) (a real adjoint)."""
     return anp.matmul(u * anp.expand_dims(s_bar, -2), vt)
 
 
@@ -344,19 +384,24 @@ def svd_vjp(
     compute_uv: bool = True,
     hermitian: bool = False,
 ) -> Any:
-    """A_bar = U [diag(s_bar) + (J + J^T) S + S (K + K^T)] V^T + the orthogonal parts.
+    """A_bar = U [diag(s_bar) + (J + J^H) S + S (K + K^H)] V^H + the orthogonal parts.
 
-    J = F o (U^T U_bar), K = F o (V^T V_bar), F[i, j] = 1 / (s_j^2 - s_i^2);
-    a tall A adds (I - U U^T) U_bar S^{-1} V^T, a wide A adds
-    U S^{-1} V_bar^T (I - V V^T). The terms with F are skipped when U_bar
+    J = F o (U^H U_bar), K = F o (V^H V_bar), F[i, j] = 1 / (s_j^2 - s_i^2);
+    a tall A adds (I - U U^H) U_bar S^{-1} V^H, a wide A adds
+    U S^{-1} V_bar^H (I - V V^H). The terms with F are skipped when U_bar
     and V_bar are zero, so functions of the singular values alone (the sum,
     the nuclear norm) have a gradient even when singular values repeat.
+
+    For a complex A (V^H in place of V^T), the rule works with the real
+    adjoints conj(U_bar), conj(Vh_bar), adds the phase term
+    diag(i Im(U^H U_bar)_ii / s_i), and conjugates the result: Autograd's
+    convention for complex numbers (see numpy_vjps.py).
     """
     m, n = _np.shape(getval(a))[-2:]
     k = min(m, n)
     if not compute_uv:
         u, _, vt = linalg.svd(a, full_matrices=False)
-        return singular_value_adjoint(g, u, vt)
+        return _conjugate_if_complex(singular_value_adjoint(g, u, vt))
     u, s, vt = ans
     u_bar, s_bar, vt_bar = g
     if full_matrices and m != n:  # only the first k columns of U (rows of Vh) are unique
@@ -366,29 +411,36 @@ def svd_vjp(
     uses_u, uses_v = is_used(u_bar), is_used(vt_bar)
     a_bar = singular_value_adjoint(s_bar, u, vt)
     if not (uses_u or uses_v):
-        return a_bar
+        return _conjugate_if_complex(a_bar)
     check_distinct(s, "svd", "singular values", REPEATED_SINGULAR_VALUES)
+    u_bar, vt_bar = _conjugate_if_complex(u_bar), _conjugate_if_complex(vt_bar)
     f = inverse_gaps(s**2)
-    v = matrix_transpose(vt)
+    v, ht = hermitian_transpose(vt), hermitian_transpose
     s_row, s_col = anp.expand_dims(s, -2), anp.expand_dims(s, -1)  # scale columns, rows
     middle = 0.0
     if uses_u:
-        j = f * anp.matmul(matrix_transpose(u), u_bar)
-        middle = middle + (j + matrix_transpose(j)) * s_row
+        uh_u_bar = anp.matmul(ht(u), u_bar)
+        j = f * uh_u_bar
+        middle = middle + (j + ht(j)) * s_row
+        if _np.iscomplexobj(getval(uh_u_bar)):  # the phase of each pair u_i, v_i
+            middle = middle + 1j * anp.imag(uh_u_bar) * identity_like(s) / s_row
     if uses_v:
-        v_bar = matrix_transpose(vt_bar)
-        kk = f * anp.matmul(vt, v_bar)
-        middle = middle + s_col * (kk + matrix_transpose(kk))
+        kk = f * anp.matmul(vt, ht(vt_bar))
+        middle = middle + s_col * (kk + ht(kk))
     a_bar = a_bar + anp.matmul(anp.matmul(u, middle), vt)
     if uses_u and m > k:
         check_nonzero(s, "svd")
-        u_perp_bar = u_bar - anp.matmul(u, anp.matmul(matrix_transpose(u), u_bar))
+        u_perp_bar = u_bar - anp.matmul(u, anp.matmul(ht(u), u_bar))
         a_bar = a_bar + anp.matmul(u_perp_bar / s_row, vt)
     if uses_v and n > k:
         check_nonzero(s, "svd")
         vt_perp_bar = vt_bar - anp.matmul(anp.matmul(vt_bar, v), vt)
         a_bar = a_bar + anp.matmul(u, vt_perp_bar / s_col)
-    return a_bar
+    return _conjugate_if_complex(a_bar)
+
+
+def _conjugate_if_complex(x: Any) -> Any:
+    return anp.conjugate(x) if _np.iscomplexobj(getval(x)) else x
 
 
 defvjp(linalg.svd_outputs, svd_vjp)
@@ -551,7 +603,7 @@ def _matrix_norm_derivative(x: Any, value: Any, ord: Any) -> Any:  # noqa: A002
         sum_axis = -2 if ord in (1, -1) else -1  # column sums for 1, row sums for inf
         sums = anp.sum(anp.abs(x), axis=sum_axis, keepdims=True)
         weights = _shared_among_ties(sums == value, (-2, -1))
-        return anp.sign(x) * weights
+        return unit_phase(x) * weights
     raise ValueError(f"norm: no derivative for the matrix norm ord={ord!r}")
 
 
@@ -561,8 +613,22 @@ def norm_derivative(x: Any, ans: Any, ord: Any = None, axis: Any = None, keepdim
     2-norm and Frobenius: x / ||x||; p-norm: sign(x) |x|^(p-1) / ||x||^(p-1);
     max-norms: sign(x) at the largest entries; nuclear: U V^T; matrix
     2-norm: u_1 v_1^T; matrix 1- and inf-norms: sign(x) on the largest
-    column or row.
+    column or row. For complex x (sign(x) = x / |x|, V^H for V^T) these are
+    the real gradients G with d norm = Re sum(conj(G) dx), and D = conj(G):
+    the VJP is g D (Autograd's convention), the JVP Re sum(D dx).
     """
+    return _conjugate_if_complex(_real_gradient_of_norm(x, ans, ord, axis, keepdims))
+
+
+def unit_phase(x: Any) -> Any:
+    """sign(x) for real x; x / |x| for complex x (differentiable there, 0 at 0)."""
+    if not _np.iscomplexobj(getval(x)):
+        return anp.sign(x)
+    magnitude = anp.abs(x)
+    return x / anp.where(magnitude == 0, 1.0, magnitude)
+
+
+def _real_gradient_of_norm(x: Any, ans: Any, ord: Any, axis: Any, keepdims: bool) -> Any:  # noqa: A002
     kind, axes = norm_axes(x, ord, axis)
     value = ans if keepdims else anp.expand_dims(ans, axes)
     if kind == "matrix":
@@ -574,11 +640,11 @@ def norm_derivative(x: Any, ans: Any, ord: Any = None, axis: Any = None, keepdim
     if ord == 0:
         return _np.zeros(_np.shape(getval(x)), dtype=_float_dtype(x))
     if ord in (_np.inf, -_np.inf):
-        return anp.sign(x) * _shared_among_ties(anp.abs(x) == value, axes)
+        return unit_phase(x) * _shared_among_ties(anp.abs(x) == value, axes)
     if ord == 1:
-        return anp.sign(x)
+        return unit_phase(x)
     safe_value = anp.where(value == 0, 1.0, value)
-    return anp.sign(x) * (anp.abs(x) / safe_value) ** (ord - 1)
+    return unit_phase(x) * (anp.abs(x) / safe_value) ** (ord - 1)
 
 
 def norm_vjp(g: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False):  # noqa: A002

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as _np
 
-from ..batching import defbatch, register_box_type
+from ..batching import batch_size, defbatch, register_box_type
 from ..tracer import Box, isbox
 from . import numpy_wrapper as anp
 from .numpy_boxes import ArrayBox, all_examples
-from .numpy_vjps import _embed_diagonal, _tensordot_axes, parse_einsum
+from .numpy_vjps import _tensordot_axes, parse_einsum
 
 # ---------------------------------------------------------------------------
 # The batched ArrayBox: what a function under vmap sees.
@@ -105,13 +105,6 @@ def to_front(x: Any, dim: int) -> Any:
     return x if dim == 0 else anp.moveaxis(x, dim, 0)
 
 
-def size_of_batch(args: tuple, dims: tuple) -> int:
-    for arg, dim in zip(args, dims, strict=True):
-        if dim is not None:
-            return _np.shape(arg)[dim]
-    raise ValueError("no batched argument")
-
-
 def with_example_rank(x: Any, dim: int | None, rank: int) -> Any:
     """Batched x with its batch axis first and ones inserted after it, for `rank`-axis examples.
 
@@ -170,8 +163,8 @@ def elementwise(fun: Callable) -> Callable:
         ):
             return fun(*args, **kwargs), first_dim
         rank = max(example_ndim(a, d) for a, d in zip(args, dims, strict=True))
-        return fun(*[with_example_rank(a, d, rank) for a, d in zip(args, dims, strict=True)],
-                   **kwargs), 0  # fmt: skip
+        lined_up = [with_example_rank(a, d, rank) for a, d in zip(args, dims, strict=True)]
+        return fun(*lined_up, **kwargs), 0
 
     return rule
 
@@ -182,14 +175,15 @@ ELEMENTWISE = [
     anp.log1p, anp.sqrt, anp.cbrt, anp.square, anp.reciprocal, anp.absolute, anp.fabs, anp.sin,
     anp.cos, anp.tan, anp.arcsin, anp.arccos, anp.arctan, anp.sinh, anp.cosh, anp.tanh,
     anp.arcsinh, anp.arccosh, anp.arctanh, anp.sinc, anp.deg2rad, anp.rad2deg, anp.real,
-    anp.imag, anp.conjugate, anp.clip, anp.add, anp.subtract, anp.multiply, anp.divide,
+    anp.imag, anp.conjugate, anp.angle, anp.radians, anp.degrees, anp.nan_to_num, anp.clip,
+    anp.add, anp.subtract, anp.multiply, anp.divide,
     anp.power, anp.maximum, anp.minimum, anp.fmax, anp.fmin, anp.arctan2, anp.hypot,
     anp.logaddexp, anp.logaddexp2, anp.mod, anp.astype, anp.copy, anp.asarray,
     # no derivative
     anp.floor, anp.ceil, anp.trunc, anp.rint, anp.round, anp.sign, anp.floor_divide, anp.equal,
     anp.not_equal, anp.greater, anp.greater_equal, anp.less, anp.less_equal, anp.logical_and,
     anp.logical_or, anp.logical_not, anp.logical_xor, anp.isfinite, anp.isinf, anp.isnan,
-    anp.isclose, anp.astype_without_derivative,
+    anp.isclose, anp.astype_without_derivative, anp.iscomplex, anp.isreal,
 ]  # fmt: skip
 for _fun in ELEMENTWISE:
     defbatch(_fun, elementwise(_fun))
@@ -242,7 +236,7 @@ def like_rule(fun: Callable) -> Callable:
     return rule
 
 
-for _fun in (anp.shape, anp.ndim, anp.size, anp.result_type, anp.iscomplexobj):
+for _fun in (anp.shape, anp.ndim, anp.size, anp.result_type, anp.iscomplexobj, anp.isrealobj):
     defbatch(_fun, same_for_every_example(_fun))
 for _fun in (anp.zeros_like, anp.ones_like, anp.empty_like, anp.full_like):
     defbatch(_fun, like_rule(_fun))
@@ -298,6 +292,20 @@ def sort_rule(fun: Callable) -> Callable:
 
 defbatch(anp.sort, sort_rule(anp.sort))
 defbatch(anp.argsort, sort_rule(anp.argsort))
+
+
+def argpartition_rule(args: tuple, dims: tuple, axis: Any = -1, **kwargs: Any) -> Any:
+    """argpartition(x, kth, axis): the shared kth along the shifted axis."""
+    if not only_first_batched(dims) or len(args) > 3:
+        return NotImplemented
+    if len(args) == 3:
+        axis = args[2]
+    x, kth = args[0], args[1]
+    partition_by = lambda y, axis, **k: anp.argpartition(y, kth, axis=axis, **k)  # noqa: E731
+    return reduction(partition_by, flattens=True)((x,), dims[:1], axis=axis, **kwargs)
+
+
+defbatch(anp.argpartition, argpartition_rule)
 
 # ---------------------------------------------------------------------------
 # Products. A shared matrix times a batch of vectors is one matrix-matrix product.
@@ -358,7 +366,7 @@ def batched_einsum(
         for spec, dim in zip(specs, dims, strict=True)
     ]
     subscripts = ",".join(batched_specs) + "->" + batch + output
-    return anp.einsum(subscripts, *operands, **kwargs), 0
+    return anp.einsum_with_subscripts(subscripts, *operands, **kwargs), 0
 
 
 def einsum_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
@@ -430,24 +438,75 @@ def inner_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
 
 
 def outer_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
-    """outer(a, b)[i, j] = a_i b_j of the flattened examples: a product of a column and a row."""
+    """outer(a, b)[i, j] = a_i b_j of the flattened examples: one einsum "bi,bj->bij".
+
+    (einsum writes the B outer products faster than a broadcast product does.)
+    """
     (a, b), (da, db) = args, dims
-    size = size_of_batch(args, dims)
-    column = (
-        anp.reshape(anp.ravel(a), (-1, 1))
-        if da is None
-        else anp.reshape(to_front(a, da), (size, -1, 1))
-    )
-    row = anp.ravel(b) if db is None else anp.reshape(to_front(b, db), (size, 1, -1))
-    return anp.multiply(column, row), 0
+    size = batch_size(args, dims)
+    a = anp.ravel(a) if da is None else anp.reshape(to_front(a, da), (size, -1))
+    b = anp.ravel(b) if db is None else anp.reshape(to_front(b, db), (size, -1))
+    subscripts = ("i" if da is None else "bi") + "," + ("j" if db is None else "bj") + "->bij"
+    return anp.einsum_with_subscripts(subscripts, a, b), 0
 
 
+def kron_rule(args: tuple, dims: tuple) -> tuple[Any, int]:
+    """kron(a, b) = every a[i] b[k] at index i * len(b) + k, axis by axis: one broadcast product.
+
+    With both padded to one rank r, a goes to shape (B, a_0, 1, a_1, 1, ...)
+    and b to (B, 1, b_0, 1, b_1, ...); their product, merged pairwise, is the
+    batch of Kronecker products, (B, a_0 b_0, a_1 b_1, ...).
+    """
+    (a, b), (da, db) = args, dims
+    rank = max(example_ndim(a, da), example_ndim(b, db))
+    size = batch_size(args, dims)
+
+    def spread(x: Any, dim: int | None, first: bool) -> Any:
+        x = with_example_rank(x, dim, rank) if dim is not None else _pad_front(x, rank)
+        shape = _np.shape(x)[-rank:] if rank else ()
+        pairs = [(n, 1) if first else (1, n) for n in shape]
+        lead = (size,) if dim is not None else (1,)
+        return anp.reshape(x, lead + tuple(n for pair in pairs for n in pair))
+
+    product = spread(a, da, True) * spread(b, db, False)
+    merged = [_np.shape(product)[1 + 2 * i] * _np.shape(product)[2 + 2 * i] for i in range(rank)]
+    return anp.reshape(product, (size, *merged)), 0
+
+
+def _pad_front(x: Any, rank: int) -> Any:
+    """An unbatched x with ones in front, to `rank` axes (as np.kron pads it)."""
+    missing = rank - _np.ndim(x)
+    return anp.reshape(x, (1,) * missing + _np.shape(x)) if missing > 0 else x
+
+
+def allclose_rule(fun: Callable) -> Callable:
+    """allclose and array_equal of each example: a reduction over the example's axes."""
+
+    def rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
+        if len(args) != 2:
+            return NotImplemented
+        rank = max(example_ndim(a, d) for a, d in zip(args, dims, strict=True))
+        a, b = (with_example_rank(x, d, rank) for x, d in zip(args, dims, strict=True))
+        if fun is anp.allclose:
+            same = anp.isclose(a, b, **kwargs)
+        else:
+            same = anp.equal(a, b)
+        if _np.ndim(same) == rank:  # only the unbatched side had all the axes
+            same = _np.broadcast_to(same, (batch_size(args, dims),) + _np.shape(same))
+        return anp.all(anp.reshape(same, (_np.shape(same)[0], -1)), axis=1), 0
+
+    return rule
+
+
+defbatch(anp.kron, kron_rule)
+defbatch(anp.allclose, allclose_rule(anp.allclose))
+defbatch(anp.array_equal, allclose_rule(anp.array_equal))
 defbatch(anp.matmul, matmul_rule)
 defbatch(anp.dot, dot_rule)
 defbatch(anp.tensordot, tensordot_rule)
 defbatch(anp.inner, inner_rule)
 defbatch(anp.outer, outer_rule)
-defbatch(anp.einsum, einsum_rule)
+defbatch(anp.einsum_with_subscripts, einsum_rule)
 
 
 def axes_pair_rule(fun: Callable, defaults: tuple) -> Callable:
@@ -478,7 +537,7 @@ def diag_from_vector_rule(args: tuple, dims: tuple, k: int = 0) -> Any:
         k = args[1]
     v = to_front(args[0], dims[0])
     size = _np.shape(v)[1] + abs(k)
-    return _embed_diagonal(v, size, size, k), 0
+    return anp.embed_diagonal(v, size, size, k), 0
 
 
 defbatch(anp.diag_from_vector, diag_from_vector_rule)
@@ -534,8 +593,8 @@ def swapaxes_rule(args: tuple, dims: tuple) -> Any:
 def moveaxis_rule(args: tuple, dims: tuple) -> Any:
     x, source, destination = args
     ndim = example_ndim(x, dims[0])
-    return anp.moveaxis(to_front(x, dims[0]), shifted_axes(source, ndim),
-                        shifted_axes(destination, ndim)), 0  # fmt: skip
+    source, destination = shifted_axes(source, ndim), shifted_axes(destination, ndim)
+    return anp.moveaxis(to_front(x, dims[0]), source, destination), 0
 
 
 def broadcast_to_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
@@ -608,9 +667,8 @@ def pad_rule(args: tuple, dims: tuple, **kwargs: Any) -> Any:
         return NotImplemented
     x, pad_width = args[0], args[1] if len(args) > 1 else kwargs.pop("pad_width")
     ndim = example_ndim(x, dims[0])
-    widths = _np.broadcast_to(_np.asarray(pad_width), (ndim, 2))
-    return anp.pad(to_front(x, dims[0]), [(0, 0)] + [tuple(w) for w in widths], *args[2:],
-                   **kwargs), 0  # fmt: skip
+    widths = [(0, 0)] + [tuple(w) for w in _np.broadcast_to(_np.asarray(pad_width), (ndim, 2))]
+    return anp.pad(to_front(x, dims[0]), widths, *args[2:], **kwargs), 0
 
 
 def take_rule(args: tuple, dims: tuple, axis: Any = None, **kwargs: Any) -> Any:
@@ -646,7 +704,7 @@ def concatenate_rule(args: tuple, dims: tuple) -> Any:
     axis, arrays, array_dims = args[0], args[1:], dims[1:]
     if dims[0] is not None:
         return NotImplemented
-    size = size_of_batch(arrays, array_dims)
+    size = batch_size(arrays, array_dims)
     ndim = example_ndim(arrays[0], array_dims[0])
     moved = [
         to_front(a, d) if d is not None else anp.broadcast_to(a, (size,) + _np.shape(a))
@@ -737,7 +795,22 @@ def add_along_axis_rule(args: tuple, dims: tuple) -> Any:
     return anp.add_along_axis(g, indices, axis + 1, (_np.shape(g)[0],) + tuple(shape)), 0
 
 
+def add_at_taken_rule(args: tuple, dims: tuple) -> Any:
+    """g and the indices both get a batch axis in front (a shared one is broadcast)."""
+    g, indices, axis, shape = args
+    if dims[2] is not None or dims[3] is not None:
+        return NotImplemented
+    size = batch_size(args, dims)
+    g = to_front(g, dims[0]) if dims[0] is not None else anp.broadcast_to(g, (size,) + _np.shape(g))
+    if dims[1] is None:
+        indices = _np.broadcast_to(indices, (size,) + _np.shape(indices))
+    else:
+        indices = to_front(indices, dims[1])
+    return anp.add_at_taken(g, indices, axis + 1, (size,) + tuple(shape)), 0
+
+
 defbatch(anp.getitem, getitem_rule)
+defbatch(anp.add_at_taken, add_at_taken_rule)
 defbatch(anp.add_at_index, add_at_index_rule)
 defbatch(anp.add_along_axis, add_along_axis_rule)
 

@@ -66,8 +66,31 @@ def_linear(anp.negative)
 def_linear(anp.positive)
 def_linear(anp.deg2rad)
 def_linear(anp.rad2deg)
+def_linear(anp.radians)
+def_linear(anp.degrees)
 def_linear(anp.real)
+def_linear(anp.imag)
 def_linear(anp.conjugate)
+defjvp(anp.nan_to_num, lambda g, ans, x, *args, **kwargs: g * anp.isfinite(x))
+
+
+def absolute_jvp(g: Any, ans: Any, x: Any) -> Any:
+    """d|z| = Re(conj(z) dz) / |z| (0 at z = 0); for a real x, sign(x) dx."""
+    if not _np.iscomplexobj(getval(x)):
+        return g * anp.sign(x)
+    return anp.real(anp.conj(x) * g) / anp.where(ans == 0, 1.0, ans)
+
+
+def angle_jvp(g: Any, ans: Any, z: Any, deg: bool = False) -> Any:
+    """d angle(z) = Im(conj(z) dz) / |z|^2; the angle of a real number does not move."""
+    if not _np.iscomplexobj(getval(z)):
+        return 0.0 * anp.real(g)
+    scale = 180 / _np.pi if deg else 1.0
+    return scale * anp.imag(anp.conj(z) * g) / anp.real(z * anp.conj(z))
+
+
+defjvp(anp.absolute, absolute_jvp)
+defjvp(anp.angle, angle_jvp)
 defjvp(anp.sinc, sinc_vjp)  # elementwise: the same product g * sinc'(x) as the VJP
 defjvp(
     anp.clip,
@@ -144,17 +167,29 @@ def extreme_jvp(g, ans, x, axis=None, out=None, keepdims=False, **kwargs):
 
 
 def var_jvp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    """d var = 2 sum((x - mean) dx) / (N - ddof); the mean's own change sums to zero."""
+    """d var = 2 sum(Re(conj(x - mean) dx)) / (N - ddof); the mean's own change sums to zero."""
     centered = x - anp.mean(x, axis=axis, keepdims=True)
     scale = 2.0 / (reduced_count(x, axis) - ddof)
-    return anp.sum(centered * g, axis=axis, keepdims=keepdims) * scale
+    return anp.sum(_real_product(centered, g), axis=axis, keepdims=keepdims) * scale
 
 
 def std_jvp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    """d std = d var / (2 std) = sum((x - mean) dx) / ((N - ddof) std)."""
+    """d std = d var / (2 std) = sum(Re(conj(x - mean) dx)) / ((N - ddof) std).
+
+    A reduction over a single entry has std = 0 whatever the entry: tangent 0.
+    """
+    if reduced_count(x, axis) <= 1:
+        return 0.0 * anp.sum(anp.real(g), axis=axis, keepdims=keepdims)
     centered = x - anp.mean(x, axis=axis, keepdims=True)
     scale = 1.0 / (reduced_count(x, axis) - ddof)
-    return anp.sum(centered * g, axis=axis, keepdims=keepdims) * scale / ans
+    return anp.sum(_real_product(centered, g), axis=axis, keepdims=keepdims) * scale / ans
+
+
+def _real_product(centered: Any, g: Any) -> Any:
+    """Re(conj(centered) g): the real inner product of complex numbers, entry by entry."""
+    if _np.iscomplexobj(getval(centered)) or _np.iscomplexobj(getval(g)):
+        return anp.real(anp.conjugate(centered) * g)
+    return centered * g
 
 
 def cumprod_jvp(g, ans, x, axis=None, dtype=None, out=None):
@@ -181,7 +216,7 @@ def_linear(anp.matmul)
 def_linear(anp.outer)
 def_linear(anp.inner)
 def_linear(anp.kron)
-def_linear(anp.einsum)  # argument 0, the subscripts string, is never traced
+def_linear(anp.einsum_with_subscripts)  # argument 0, the subscripts string, is never traced
 def_linear(anp.diagonal)
 def_linear(anp.trace)
 def_linear(anp.diag_from_vector)
@@ -252,3 +287,4 @@ defjvp_argnum(anp.concatenate_arrays, concatenate_jvp)
 def_linear(anp.getitem)
 def_linear(anp.add_at_index)
 def_linear(anp.add_along_axis)
+def_linear(anp.add_at_taken)

@@ -71,7 +71,6 @@ DERIVATIVES = {
     anp.cbrt: lambda ans, x: 1 / (3 * ans**2),
     anp.square: lambda ans, x: 2 * x,
     anp.reciprocal: lambda ans, x: -(ans**2),
-    anp.absolute: lambda ans, x: anp.sign(x),
     anp.fabs: lambda ans, x: anp.sign(x),
     anp.sin: lambda ans, x: anp.cos(x),
     anp.cos: lambda ans, x: -anp.sin(x),
@@ -103,8 +102,61 @@ defvjp(anp.negative, lambda g, ans, x: -g)
 defvjp(anp.positive, lambda g, ans, x: g)
 defvjp(anp.deg2rad, lambda g, ans, x: g * (_np.pi / 180))
 defvjp(anp.rad2deg, lambda g, ans, x: g * (180 / _np.pi))
-defvjp(anp.real, lambda g, ans, x: g)
-defvjp(anp.conjugate, lambda g, ans, x: anp.conjugate(g))
+defvjp(anp.radians, lambda g, ans, x: g * (_np.pi / 180))
+defvjp(anp.degrees, lambda g, ans, x: g * (180 / _np.pi))
+defvjp(anp.nan_to_num, lambda g, ans, x, *args, **kwargs: g * anp.isfinite(x))
+
+# ---------------------------------------------------------------------------
+# Complex numbers, as Autograd has them. For f(z) = u(x, y) + i v(x, y), z = x + i y,
+# the VJP of a cotangent g = g_x + i g_y is
+#
+#     vjp(g) = g_x (u_x - i u_y) - g_y (v_x - i v_y)
+#
+# For a holomorphic f (u_x = v_y, u_y = -v_x) that is g f'(z): the rules above,
+# written as g times the derivative, hold for complex numbers as they stand; grad
+# of a holomorphic f is f'(z). For a real-valued f (v = 0) it is g (u_x - i u_y):
+# the conjugate of the direction of steepest ascent. A real argument of a complex
+# result keeps the real part of its cotangent (see reverse.py), so a real input
+# always gets a real gradient. Only the functions that are not holomorphic need
+# rules of their own: real, imag, conj, abs and angle.
+
+
+def real_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """Re z has u = x, v = 0: vjp(g) = g_x, as a complex number when z is complex."""
+    return g + 0j if _np.iscomplexobj(getval(x)) else g
+
+
+def imag_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """Im z has u = y, v = 0: vjp(g) = -i g_x (and zero for a real x, whose Im is 0)."""
+    return -1j * g if _np.iscomplexobj(getval(x)) else 0.0 * g
+
+
+def absolute_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """|z| has u_x - i u_y = (x - i y) / |z| = conj(z) / |z| (taken as 0 at z = 0).
+
+    For a real x that is sign(x): d|x|/dx.
+    """
+    if not _np.iscomplexobj(getval(x)):
+        return g * anp.sign(x)
+    return g * anp.conj(x) / anp.where(ans == 0, 1.0, ans)
+
+
+def angle_vjp(g: Any, ans: Any, z: Any, deg: bool = False) -> Any:
+    """angle(z) = atan2(y, x) has u_x - i u_y = (-y - i x) / |z|^2 = conj(i z) / |z|^2.
+
+    The angle of a real number is 0 or pi, piecewise constant: no derivative.
+    """
+    if not _np.iscomplexobj(getval(z)):
+        return 0.0 * g
+    scale = 180 / _np.pi if deg else 1.0
+    return g * scale * anp.conj(1j * z) / anp.real(z * anp.conj(z))
+
+
+defvjp(anp.real, real_vjp)
+defvjp(anp.imag, imag_vjp)
+defvjp(anp.conjugate, lambda g, ans, x: anp.conjugate(g))  # u = x, v = -y: g_x - i g_y
+defvjp(anp.absolute, absolute_vjp)
+defvjp(anp.angle, angle_vjp)
 
 
 def sinc_vjp(g: Any, ans: Any, x: Any) -> Any:
@@ -257,17 +309,29 @@ def extreme_vjp(g, ans, x, axis=None, out=None, keepdims=False, **kwargs):
 
 
 def var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    """var = sum (x - mean)^2 / (N - ddof), so d var / dx = 2 (x - mean) / (N - ddof)."""
-    centered = x - anp.mean(x, axis=axis, keepdims=True)
+    """var = sum |x - mean|^2 / (N - ddof), so d var / dx = 2 conj(x - mean) / (N - ddof).
+
+    (The conjugate is Autograd's rule for a real-valued function of complex x.)
+    """
+    centered = _conjugate_if_complex(x - anp.mean(x, axis=axis, keepdims=True))
     scale = 2.0 / (reduced_count(x, axis) - ddof)
     return restore_reduced_axes(g, x, axis, keepdims) * centered * scale
 
 
 def std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    """std = sqrt(var), so d std / dx = (x - mean) / ((N - ddof) std)."""
-    centered = x - anp.mean(x, axis=axis, keepdims=True)
+    """std = sqrt(var), so d std / dx = conj(x - mean) / ((N - ddof) std).
+
+    A reduction over a single entry has std = 0 whatever the entry: derivative 0.
+    """
+    if reduced_count(x, axis) <= 1:
+        return restore_reduced_axes(g, x, axis, keepdims) * _np.zeros(_np.shape(getval(x)))
+    centered = _conjugate_if_complex(x - anp.mean(x, axis=axis, keepdims=True))
     scale = 1.0 / (reduced_count(x, axis) - ddof)
     return restore_reduced_axes(g / ans, x, axis, keepdims) * centered * scale
+
+
+def _conjugate_if_complex(x: Any) -> Any:
+    return anp.conjugate(x) if _np.iscomplexobj(getval(x)) else x
 
 
 def reverse_cumsum(g: Any, axis: int) -> Any:
@@ -436,19 +500,10 @@ def inner_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 defvjp(anp.inner, inner_vjp_a, inner_vjp_b)
 
 
-def _embed_diagonal(d: Any, rows: int, cols: int, offset: int) -> Any:
-    """A (..., rows, cols) array holding d (..., L) on its `offset` diagonal, zeros elsewhere."""
-    length = _np.shape(getval(d))[-1]
-    row_start, col_start = _np.maximum(-offset, 0), _np.maximum(offset, 0)
-    place_rows = _np.eye(rows, length, -row_start)  # column i has a 1 in row i + row_start
-    place_cols = _np.eye(length, cols, col_start)  # row i has a 1 in column i + col_start
-    return anp.matmul(place_rows * anp.expand_dims(d, -2), place_cols)
-
-
 def diagonal_vjp(g: Any, ans: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """Put g back on the diagonal it was read from; zeros elsewhere."""
     shape = _np.shape(getval(a))
-    full = _embed_diagonal(g, shape[axis1], shape[axis2], offset)
+    full = anp.embed_diagonal(g, shape[axis1], shape[axis2], offset)
     return anp.moveaxis(full, (-2, -1), (axis1 % len(shape), axis2 % len(shape)))
 
 
@@ -562,11 +617,11 @@ def einsum_vjp(argnum: int, g: Any, ans: Any, subscripts: str, *operands: Any) -
     if not set(target) <= present:
         in_specs.append(target)
         in_ops.append(_np.ones(_np.shape(getval(operands[k]))))
-    result = anp.einsum(",".join(in_specs) + "->" + target, *in_ops)
+    result = anp.einsum_with_subscripts(",".join(in_specs) + "->" + target, *in_ops)
     return unbroadcast(operands[k], result)
 
 
-defvjp_argnum(anp.einsum, einsum_vjp)
+defvjp_argnum(anp.einsum_with_subscripts, einsum_vjp)
 
 # ---------------------------------------------------------------------------
 # Shapes: each moves entries around, so each VJP moves g back.
@@ -651,10 +706,7 @@ def take_along_axis_vjp(g: Any, ans: Any, x: Any, indices: Any, axis: int) -> An
     x_shape = _shape_of(x)
     if axis is None:
         return anp.reshape(anp.add_along_axis(g, indices, 0, (int(_np.prod(x_shape)),)), x_shape)
-    axis = axis % len(x_shape)
-    grid = list(_np.indices(_np.shape(indices), sparse=True))
-    grid[axis] = indices
-    return anp.add_at_index(g, tuple(grid), x_shape, _np.result_type(getval(g)))
+    return anp.add_at_taken(g, indices, axis % len(x_shape), x_shape)
 
 
 defvjp(anp.reshape, reshape_vjp)
@@ -711,6 +763,10 @@ defvjp(
     anp.add_along_axis,
     lambda g, ans, x, indices, axis, shape: anp.take(g, indices, axis=axis),
 )
+defvjp(
+    anp.add_at_taken,
+    lambda g, ans, x, indices, axis, shape: anp.take_along_axis(g, indices, axis=axis),
+)
 
 # ---------------------------------------------------------------------------
 # A lean tape: what each rule reads (see `reverse.reads`). The tape replaces
@@ -722,11 +778,13 @@ SHAPES_ONLY = [
     anp.copy, anp.asarray, anp.transpose, anp.swapaxes, anp.moveaxis, anp.broadcast_to,
     anp.flip, anp.fliplr, anp.flipud, anp.roll, anp.triu, anp.tril, anp.tile, anp.repeat,
     anp.take, anp.pad, anp.concatenate_arrays, anp.cumsum, anp.diagonal, anp.trace,
-    anp.diag_from_vector, anp.add_at_index, anp.add_along_axis, anp.deg2rad, anp.rad2deg,
+    anp.diag_from_vector, anp.add_at_index, anp.add_along_axis, anp.add_at_taken, anp.deg2rad,
+    anp.rad2deg,
+    anp.radians, anp.degrees,
 ]  # fmt: skip
 READS_OUTPUT = [anp.exp, anp.exp2, anp.expm1, anp.sqrt, anp.cbrt, anp.tanh, anp.tan, anp.reciprocal]
 READS_INPUT = [
-    anp.log, anp.log2, anp.log10, anp.log1p, anp.square, anp.absolute, anp.fabs, anp.sin,
+    anp.log, anp.log2, anp.log10, anp.log1p, anp.square, anp.fabs, anp.sin,
     anp.cos, anp.arcsin, anp.arccos, anp.arctan, anp.sinh, anp.cosh, anp.arcsinh, anp.arccosh,
     anp.arctanh,
 ]  # fmt: skip
@@ -743,6 +801,7 @@ def _declare_reads() -> None:
         reads(vjp_rules[fun][0], "ans")
     for fun in READS_INPUT:
         reads(vjp_rules[fun][0], 0)
+    reads(vjp_rules[anp.absolute][0], 0, "ans")
     reads(vjp_rules[anp.multiply][0], 1)  # x_bar = y g: reads y, not x
     reads(vjp_rules[anp.multiply][1], 0)
     reads(vjp_rules[anp.divide][0], 1)  # x_bar = g / y

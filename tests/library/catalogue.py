@@ -225,3 +225,63 @@ def shape_ops():
         ("newaxis", lambda x: x[:, None, :], (x,)),
         ("iterate", lambda x: sum(row * i for i, row in enumerate(x)), (x,)),
     ]
+
+
+def added_functions():
+    """The functions and forms added for Autograd's own test suite (issue 13)."""
+    x, A, B = normal(3, 4), normal(3, 4), normal(4, 2)
+    distinct = np.array([0.3, -1.2, 2.5, 0.9, -0.4, 1.7])
+    return [
+        ("radians", anp.radians, (x,)),
+        ("degrees", anp.degrees, (x,)),
+        ("rot90", anp.rot90, (x,)),
+        ("rot90-k2", lambda x: anp.rot90(x, 2), (x,)),
+        ("rot90-k3-axes", lambda x: anp.rot90(x, 3, (2, 0)), (normal(2, 3, 4),)),
+        ("append", anp.append, (normal(3), scalar())),
+        ("append-axis", lambda a, b: anp.append(a, b, axis=0), (x, normal(1, 4))),
+        ("r_", lambda a, b: anp.r_[a, b, 1:3], (normal(3), normal(2))),
+        ("r_-matrices", lambda a, b: anp.r_[a, b], (x, normal(1, 4))),
+        ("c_", lambda a, b: anp.c_[a, b, a], (x, normal(3))),
+        ("make_diagonal", lambda d: anp.make_diagonal(d, axis1=-1, axis2=-2), (normal(2, 3),)),
+        ("make_diagonal-offset", lambda d: anp.make_diagonal(d, -1), (normal(3),)),
+        (
+            "nan_to_num",
+            lambda x: anp.sin(anp.nan_to_num(x + np.array([0.0, np.nan, np.inf, -np.inf]))),
+            (normal(4),),
+        ),
+        ("linspace", lambda a, b: anp.linspace(a, b, 5), (scalar(), scalar() + 1)),
+        ("linspace-one", lambda a, b: anp.linspace(a, b, 1), (scalar(), scalar())),
+        ("linspace-arrays", lambda a, b: anp.linspace(a, b, 4, axis=-1), (normal(2), normal(2))),
+        ("gradient", anp.gradient, (normal(5),)),
+        ("gradient-axes", lambda x: anp.gradient(x, 0.5, axis=(0, -1)), (normal(4, 5),)),
+        ("gradient-edge2", lambda x: anp.gradient(x, edge_order=2, axis=1), (normal(4, 5),)),
+        ("diff", lambda x: anp.diff(x, 2, axis=0), (normal(4, 3),)),
+        ("diff-prepend", lambda x: anp.diff(x, prepend=0.5, append=x[:, :1]), (normal(2, 4),)),
+        ("partition", lambda x: anp.partition(x, 2), (distinct,)),
+        ("partition-axis", lambda x: anp.partition(x, 1, axis=0), (distinct.reshape(3, 2),)),
+        ("rollaxis", lambda x: anp.rollaxis(x, 2, 0), (normal(2, 3, 4),)),
+        ("rollaxis-forward", lambda x: anp.rollaxis(x, 0, 3), (normal(2, 3, 4),)),
+        ("cross", anp.cross, (normal(4, 3), normal(4, 3))),
+        ("cross-axis", lambda a, b: anp.cross(a, b, axis=0), (normal(3, 2), normal(3, 2))),
+        ("cross-axes", lambda a, b: anp.cross(a, b, 0, -1, 0), (normal(3, 2), normal(2, 3))),
+        ("vsplit", lambda x: anp.vsplit(x, [1])[1], (x,)),
+        ("hsplit", lambda x: anp.hsplit(x, 2)[0], (x,)),
+        ("dsplit", lambda x: anp.dsplit(x, 2)[1], (normal(2, 2, 4),)),
+        (
+            "select",
+            lambda a, b: anp.select([a > 0, b > 0], [a, b * 2], 0.5),
+            (normal(3, 4), normal(3, 4)),
+        ),
+        ("row_stack", lambda a, b: anp.row_stack([a, b]), (normal(4), normal(2, 4))),
+        ("einsum-operand-lists", lambda a, b: anp.einsum(a, [0, 1], b, [1, 2], [0, 2]), (A, B)),
+        (
+            "einsum-operand-lists-ellipsis",
+            lambda a, b: anp.einsum(a, [Ellipsis, 0, 1], b, [Ellipsis, 1, 2]),
+            (normal(2, 3, 4), normal(2, 4, 5)),
+        ),
+        ("mean-of-a-list", lambda x: anp.mean([x, 2 * x, x**2]), (scalar(),)),
+        ("var-of-a-tuple", lambda x: anp.var((x, x + 2, x**2), axis=0), (normal(2),)),
+        ("std-of-a-list", lambda x: anp.std([x, x**3]), (scalar(),)),
+        ("norm-of-a-list", lambda x: anp.linalg.norm([x, x**2, 1.0]), (scalar(),)),
+        ("std-of-one-entry", lambda x: anp.std(x, axis=0), (normal(1, 3),)),
+    ]

@@ -92,3 +92,8 @@ def test_astype_casts_the_cotangent_back():
     g = grad(lambda x: anp.sum(x.astype(np.float32) ** 2))(np.ones(3))
     assert g.dtype == np.float64
     np.testing.assert_allclose(g, 2 * np.ones(3))
+
+
+@_cases(cat.added_functions())
+def test_added_functions(fun, args):
+    check_grads(fun, modes=MODES, order=2)(*args)

@@ -13,6 +13,7 @@ from autodidact import (
     make_jvp,
     make_vjp,
     stop_gradient,
+    vmap,
 )
 
 rng = np.random.default_rng(3)
@@ -80,3 +81,10 @@ def test_structures_and_vjp():
     vjp, _ = make_vjp(lambda x: anp.stack([x, stop_gradient(x)]))(np.ones(2))
     np.testing.assert_array_equal(vjp(np.ones((2, 2))), np.ones(2))
     np.testing.assert_array_equal(elementwise_grad(stop_gradient)(np.ones(2)), np.zeros(2))
+
+
+def test_under_vmap_each_example_is_stopped():
+    xs = rng.standard_normal((4, 3))
+    per_example = vmap(grad(lambda x: anp.sum(x * stop_gradient(x))), strict=True)(xs)
+    np.testing.assert_allclose(per_example, xs)
+    np.testing.assert_array_equal(vmap(stop_gradient, in_axes=1, strict=True)(xs), xs.T)
