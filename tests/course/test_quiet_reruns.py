@@ -34,7 +34,7 @@ SHEET = "solutions/01_widget.ipynb"
 
 
 def small_course(root: Path) -> Path:
-    """A course with one lecture (a widget, a timing cell) and one solution sheet."""
+    """A course with one lecture (a widget, a timing cell) and one sheet (no exercise to check)."""
     lecture = new_notebook(
         cells=[
             new_markdown_cell("# A widget and a timing"),
@@ -52,10 +52,7 @@ def small_course(root: Path) -> Path:
     sheet = new_notebook(
         cells=[
             new_markdown_cell("# Exercises 01"),
-            new_code_cell(
-                "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
-                "    ### END SOLUTION\n\n\nprint(double(2))"
-            ),
+            new_code_cell("def double(x):\n    return 2 * x\n\n\nprint(double(2))"),
         ]
     )
     for folder in ("notebooks", "solutions", "exercises"):
