@@ -22,6 +22,7 @@ verdict quotes the exception ("your code raised ...") instead of expected and go
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -82,6 +83,11 @@ def assert_rejects_shortcut(shortcut: Shortcut) -> None:
     assert verdict.text.startswith(f"{shortcut.name}: FAIL on "), verdict.text
     assert "your code called" in verdict.detail, verdict.text
     assert "asks you to write it yourself with" in verdict.hint, verdict.text
+
+
+# What code looks like in a hint: a NumPy call, a matrix product, a transpose attribute, or
+# a `return` of an expression. Maths in words or symbols (A^T, x_bar) is fine.
+CODE_IN_A_HINT = re.compile(r"\bn?p\.\w|\banp\.\w|\s@\s|\w\.T\b|\breturn [\w.]+ *[-+*/@(]")
 
 
 def solution_lines(sheet: str) -> list[str]:
@@ -171,6 +177,11 @@ class _BothWays:
         withheld = {name for name in self.sheet.solutions if checks[name].shortcuts is not None}
         proven = {cut.name for cut in self.sheet.shortcuts}
         assert withheld <= proven, f"no shortcut answer proves {sorted(withheld - proven)}"
+
+    def test_first_hints_hold_no_code(self):
+        for wrong in self.sheet.wrong:
+            hint = run_check(wrong.name, wrong.answer).hint
+            assert not CODE_IN_A_HINT.search(hint), f"{wrong.answer.__name__}: {hint}"
 
     def test_first_hints_hold_no_line_of_the_solution(self):
         answer_lines = solution_lines(self.sheet.stem)

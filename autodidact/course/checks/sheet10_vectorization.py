@@ -304,7 +304,7 @@ def sum_batch_rule(student: Callable) -> str:
             axis,
             on=on,
             hint="axis is a whole number (maybe negative), a tuple of them, or None: the axes "
-            "of one example to sum over, as np.sum takes them.",
+            "of one example to sum over, as NumPy's sum takes them.",
             route=SUM_ROUTE,
         )
         _expect_no_loop(log, on=on, size=size, route=SUM_ROUTE)
@@ -352,8 +352,8 @@ def _matmul_mistake(
     plain = _attempt(lambda: np.matmul(A, B))
     if plain is not None and matches(result, plain, rtol=1e-9, atol=1e-12):
         return (
-            "you multiplied A and B as they came. np.matmul takes the last two axes of each as "
-            "the matrices and the axes before them as a stack; a batch axis anywhere else "
+            "you multiplied A and B as they came. NumPy's matmul takes the last two axes of "
+            "each as the matrices and the axes before them as a stack; a batch axis anywhere else "
             "(here A's is axis "
             f"{A_bdim}, B's {B_bdim}) is mixed up with the rows and columns."
         )
@@ -375,7 +375,7 @@ MATMUL_OTHERWISE = (
 
 def _matmul_crash_hint(A_bdim: Any, B_bdim: Any) -> str:
     matmul = (
-        "np.matmul multiplies the last two axes of each argument and treats the axes before "
+        "NumPy's matmul multiplies the last two axes of each argument and treats the axes before "
         "them as a stack of matrices"
     )
     shared = [name for name, dim in (("A", A_bdim), ("B", B_bdim)) if dim is None]
