@@ -2,7 +2,8 @@
 
 A wheel built from this folder (`pip install .`, `pip wheel .`) holds, besides
 the package, the lectures ``notebooks/*.ipynb`` and the blank sheets
-``exercises/*.ipynb`` as package data in ``autodidact/course_files/``; that is
+``exercises/*.ipynb`` and the manifest ``course.toml`` as package data in
+``autodidact/course_files/``; that is
 where `autodidact start` finds them when no course folder is around. The
 solution sheets ``solutions/`` are never copied. An editable install
 (`pip install -e .`) copies nothing: its package sits beside the files.
@@ -34,6 +35,7 @@ class build_py_with_course(build_py):
             (target / folder).mkdir(parents=True)
             for sheet in sheets:
                 shutil.copyfile(sheet, target / folder / sheet.name)
+        shutil.copyfile(HERE / "course.toml", target / "course.toml")  # the course manifest
 
 
 setup(cmdclass={"build_py": build_py_with_course})

@@ -103,7 +103,10 @@ def _started_root(args: argparse.Namespace) -> Path:
 
     copied = lay_out(_course_source(args), folder)
     if copied:
-        print(f"copied {len(copied)} lectures and sheets into {_relative(folder)}/")
+        print(
+            f"copied {len(copied)} course files (lectures, sheets, course.toml) "
+            f"into {_relative(folder)}/"
+        )
     return folder
 
 
@@ -173,12 +176,7 @@ def command_check(args: argparse.Namespace) -> int:
             "(or `make lab`) first."
         )
     _positive("--timeout", args.timeout)
-    if args.sheets:
-        paths = [resolve_sheet(name, workspace) for name in args.sheets]
-    else:
-        paths = sheets_in(workspace)
-        if not paths:
-            raise CourseError(f"no sheets in {_relative(workspace)}: run `autodidact start`.")
+    paths = _sheets_to_check(args.sheets, root, workspace)
     layouts = course_layouts(root)
     reports = []
     for path in paths:
@@ -187,6 +185,32 @@ def command_check(args: argparse.Namespace) -> int:
     print()
     print(format_reports(reports, full=args.full))
     return 0 if all(report.ok for report in reports) else 1
+
+
+def _sheets_to_check(names: list[str], root: Path, workspace: Path) -> list[Path]:
+    """The workspace sheets `names` designate (all, if none), in the order of course.toml."""
+    from autodidact.course.manifest import load_manifest
+
+    manifest = load_manifest(root)
+    if manifest is None:  # a course without a manifest: the sheets are the files
+        if names:
+            return [resolve_sheet(name, workspace) for name in names]
+        paths = sheets_in(workspace)
+    elif names:
+        paths = []
+        for name in names:
+            path = workspace / f"{manifest.sheet_named(name).id}.ipynb"
+            if not path.is_file():
+                raise CourseError(
+                    f"{_relative(path)} is not in your workspace: run `autodidact start`."
+                )
+            paths.append(path)
+    else:
+        order = {sheet_id: index for index, sheet_id in enumerate(manifest.sheet_ids)}
+        paths = sorted(sheets_in(workspace), key=lambda p: (order.get(p.stem, len(order)), p.name))
+    if not paths:
+        raise CourseError(f"no sheets in {_relative(workspace)}: run `autodidact start`.")
+    return paths
 
 
 def _positive(option: str, value: float) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autodidact.course.layout import COURSE_FOLDERS, CourseError, resolve_sheet, sheets_in
+from autodidact.course.manifest import MANIFEST_NAME
 
 BACKUP_FOLDER = ".backup"
 
@@ -39,12 +40,22 @@ def _copy_new(source: Path, target: Path) -> None:
 def lay_out(source: Path, folder: Path) -> list[Path]:
     """Copy into `folder` the lectures and blank sheets of the course at `source` that it lacks.
 
-    Only ``notebooks/`` and ``exercises/`` are copied (never ``solutions/``), and
-    a file already in `folder` is kept as it is. Returns the files copied.
+    Only ``notebooks/``, ``exercises/`` and the manifest ``course.toml`` are
+    copied (never ``solutions/``), and a file already in `folder` is kept as it
+    is. Returns the files copied.
     """
     if folder.resolve() == source.resolve():
         return []
     copied = []
+    manifest = source / MANIFEST_NAME
+    if manifest.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            _copy_new(manifest, folder / MANIFEST_NAME)
+        except FileExistsError:
+            pass
+        else:
+            copied.append(folder / MANIFEST_NAME)
     for name in COURSE_FOLDERS:
         (folder / name).mkdir(parents=True, exist_ok=True)
         for path in sheets_in(source / name):

@@ -58,6 +58,7 @@ def _assert_carries_the_course_but_no_solutions(wheel: Path) -> None:
     for folder in ("notebooks", "exercises"):
         for path in sorted((REPO / folder).glob("*.ipynb")):
             assert f"autodidact/course_files/{folder}/{path.name}" in names, path
+    assert "autodidact/course_files/course.toml" in names, names
     assert not [name for name in names if "solutions" in name], names
     for solution in (REPO / "solutions").glob("*.ipynb"):
         assert solution.read_bytes() not in contents, f"{solution.name} is in the wheel"
@@ -84,6 +85,7 @@ def test_the_installed_wheel_starts_and_checks_the_course(tmp_path):
     assert started.returncode == 0, started.stdout + started.stderr
     assert (empty / "workspace" / SHEET).is_file()
     assert (empty / "notebooks" / "00_start_here.ipynb").is_file()
+    assert (empty / "course.toml").read_bytes() == (REPO / "course.toml").read_bytes()
     assert not (empty / "solutions").exists()
 
     checked = _run([autodidact, "check", "01"], empty, env)
