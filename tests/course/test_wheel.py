@@ -135,3 +135,29 @@ def test_a_course_folder_is_exercises_beside_lectures_or_solutions(tmp_path, fol
         (tmp_path / name).mkdir()
     (tmp_path / "workspace").mkdir()
     assert find_course_root(tmp_path / "workspace") == tmp_path.resolve()
+
+
+def test_lab_starts_then_opens_jupyterlab_on_the_first_lecture(course, tmp_path, monkeypatch):
+    import importlib.util
+    import subprocess as subprocess_module
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "jupyterlab" else real(name),
+    )
+    calls = []
+    monkeypatch.setattr(
+        subprocess_module, "call", lambda command, **options: calls.append((command, options)) or 0
+    )
+    (course / "notebooks").mkdir()
+    (course / "notebooks" / "00_start_here.ipynb").write_text("{}", encoding="utf-8")
+    mine = tmp_path / "mine"
+    assert main(["--root", str(course), "lab", str(mine)]) == 0
+    assert (mine / "workspace" / SHEET).is_file(), "lab makes the workspace first"
+    ((command, options),) = calls
+    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert f"--notebook-dir={mine.resolve()}" in command
+    assert command[-1] == str(mine.resolve() / "notebooks" / "00_start_here.ipynb")
+    assert options["env"]["PATH"].startswith(str(Path(sys.executable).parent))
