@@ -21,16 +21,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(LAB_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,test,docs]"
 	touch $@ $(LAB_STAMP) $(DOCS_STAMP)
 
 $(DOCS_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[docs]"
-	touch $@ $(LAB_STAMP)
+	touch $@
 
 # PATH puts `autodidact` on the command line of JupyterLab's terminals.
 lab: $(LAB_STAMP)

@@ -1,6 +1,9 @@
 """The ``autodidact`` command: sheets, workspace and checks from a terminal.
 
-    autodidact start                  copy fresh sheets into workspace/ (never overwrites)
+    autodidact start [DIR]            copy fresh sheets into workspace/ (never overwrites);
+                                      with DIR, or outside a course folder, first copy the
+                                      lectures and blank sheets there (from the installed package)
+    autodidact lab [DIR]              start, then open JupyterLab there (the `lab` extra)
     autodidact check [01 ...] [--full] run your sheets and print a table of verdicts
     autodidact grade FILE... [--out grades.csv] [--feedback DIR] [--jobs N] [--timeout S]
                                       grade submitted notebooks (instructors)
@@ -23,7 +26,13 @@ import os
 import sys
 from pathlib import Path
 
-from autodidact.course.layout import CourseError, find_course_root, resolve_sheet, sheets_in
+from autodidact.course.layout import (
+    CourseError,
+    find_course_root,
+    packaged_course,
+    resolve_sheet,
+    sheets_in,
+)
 
 
 def _relative(path: Path) -> str:
@@ -65,10 +74,47 @@ def command_make_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_start(args: argparse.Namespace) -> int:
+def _course_source(args: argparse.Namespace) -> Path:
+    """Where the lectures and blank sheets come from: a course folder, else the package."""
+    if args.root:
+        return Path(args.root).resolve()
+    try:
+        return find_course_root()
+    except CourseError:
+        packaged = packaged_course()
+        if packaged is None:
+            raise
+        return packaged
+
+
+def _started_root(args: argparse.Namespace) -> Path:
+    """The course folder `start` and `lab` work in, laid out first when it is a new one.
+
+    With DIR, or when no course folder is found from here, DIR (default: the
+    current folder) receives the lectures and blank sheets it lacks.
+    """
+    folder = Path(args.folder).resolve() if args.folder else None
+    if folder is None:
+        try:
+            return _root(args)
+        except CourseError:
+            folder = Path.cwd().resolve()
+    from autodidact.course.workspace import lay_out
+
+    copied = lay_out(_course_source(args), folder)
+    if copied:
+        print(
+            f"copied {len(copied)} course files (lectures, sheets, course.toml) "
+            f"into {_relative(folder)}/"
+        )
+    return folder
+
+
+def _start(args: argparse.Namespace) -> Path:
+    """Lay out the course folder if need be, fill its workspace; return the folder."""
     from autodidact.course.workspace import start
 
-    root = _root(args)
+    root = _started_root(args)
     workspace = _workspace(args, root)
     report = start(root, workspace)
     for path in report.copied:
@@ -76,7 +122,34 @@ def command_start(args: argparse.Namespace) -> int:
     if report.kept:
         print(f"kept your {len(report.kept)} existing sheet(s) in {_relative(workspace)}.")
     print(f"Your workspace is {_relative(workspace)}/: open your sheets there.")
+    return root
+
+
+def command_start(args: argparse.Namespace) -> int:
+    _start(args)
     return 0
+
+
+def command_lab(args: argparse.Namespace) -> int:
+    """`start`, then JupyterLab in the course folder, opened on the first lecture."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise CourseError(
+            'JupyterLab is not installed here: `pip install "autodidact[lab]"` installs it '
+            "(on a JupyterHub, Colab or in VS Code, open the notebooks there instead)."
+        )
+    root = _start(args)
+    first = root / "notebooks" / "00_start_here.ipynb"
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={root}"]
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        command.append("--allow-root")  # Jupyter refuses root (as in many containers) unless told
+    if first.exists():
+        command.append(str(first))
+    # The interpreter's folder on PATH puts `autodidact` on JupyterLab's terminals.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.call(command, cwd=root, env={**os.environ, "PATH": path})
 
 
 def command_reset(args: argparse.Namespace) -> int:
@@ -103,12 +176,7 @@ def command_check(args: argparse.Namespace) -> int:
             "(or `make lab`) first."
         )
     _positive("--timeout", args.timeout)
-    if args.sheets:
-        paths = [resolve_sheet(name, workspace) for name in args.sheets]
-    else:
-        paths = sheets_in(workspace)
-        if not paths:
-            raise CourseError(f"no sheets in {_relative(workspace)}: run `autodidact start`.")
+    paths = _sheets_to_check(args.sheets, root, workspace)
     layouts = course_layouts(root)
     reports = []
     for path in paths:
@@ -117,6 +185,32 @@ def command_check(args: argparse.Namespace) -> int:
     print()
     print(format_reports(reports, full=args.full))
     return 0 if all(report.ok for report in reports) else 1
+
+
+def _sheets_to_check(names: list[str], root: Path, workspace: Path) -> list[Path]:
+    """The workspace sheets `names` designate (all, if none), in the order of course.toml."""
+    from autodidact.course.manifest import load_manifest
+
+    manifest = load_manifest(root)
+    if manifest is None:  # a course without a manifest: the sheets are the files
+        if names:
+            return [resolve_sheet(name, workspace) for name in names]
+        paths = sheets_in(workspace)
+    elif names:
+        paths = []
+        for name in names:
+            path = workspace / f"{manifest.sheet_named(name).id}.ipynb"
+            if not path.is_file():
+                raise CourseError(
+                    f"{_relative(path)} is not in your workspace: run `autodidact start`."
+                )
+            paths.append(path)
+    else:
+        order = {sheet_id: index for index, sheet_id in enumerate(manifest.sheet_ids)}
+        paths = sorted(sheets_in(workspace), key=lambda p: (order.get(p.stem, len(order)), p.name))
+    if not paths:
+        raise CourseError(f"no sheets in {_relative(workspace)}: run `autodidact start`.")
+    return paths
 
 
 def _positive(option: str, value: float) -> None:
@@ -197,9 +291,19 @@ def build_parser() -> argparse.ArgumentParser:
     make.set_defaults(run=command_make_exercises)
 
     workspace_help = "your workspace folder (default: workspace/ in the course folder)"
+    folder_help = (
+        "a folder to make the course folder: it receives the lectures and blank sheets it lacks "
+        "(default: the course folder found from here, else the current folder)"
+    )
     start = commands.add_parser("start", help="copy fresh sheets into your workspace")
+    start.add_argument("folder", nargs="?", metavar="DIR", help=folder_help)
     start.add_argument("--workspace", help=workspace_help)
     start.set_defaults(run=command_start)
+
+    lab = commands.add_parser("lab", help="start, then open the course in JupyterLab")
+    lab.add_argument("folder", nargs="?", metavar="DIR", help=folder_help)
+    lab.add_argument("--workspace", help=workspace_help)
+    lab.set_defaults(run=command_lab)
 
     check = commands.add_parser("check", help="run your sheets and print their verdicts")
     check.add_argument("sheets", nargs="*", metavar="SHEET", help="e.g. 01 (default: all)")

@@ -5,8 +5,9 @@ the sheet already says, everything nbgrader (and ``autodidact grade``) needs:
 
 * **notebook metadata** ``autodidact``: the sheet's identity (its file stem,
   so that a renamed student file is still recognised), its exercises in the
-  order of their checks, and the points of each exercise (one unless the
-  sheet already says otherwise: edit the number there, then stamp again);
+  order of their checks, and the points of each exercise (those course.toml
+  gives; in a course without one, one unless the sheet already says
+  otherwise: edit the number there, then stamp again);
 * **answer cells**, those holding ``### BEGIN SOLUTION``, become nbgrader
   solution cells, with grade id ``answer-<exercises of the next check cell>``;
 * **check cells**, those made only of ``check("name", function)`` calls,
@@ -191,13 +192,17 @@ def _is_ours(cell: dict) -> bool:
 
 
 def stamp(
-    notebook: nbformat.NotebookNode, sheet: str, registered: list[str]
+    notebook: nbformat.NotebookNode,
+    sheet: str,
+    registered: list[str],
+    points: dict[str, float] | None = None,
 ) -> nbformat.NotebookNode:
     """A copy of the solution `notebook` of `sheet` with its nbgrader metadata (see the module).
 
-    `registered` lists the exercises the check registry holds for the sheet;
-    every one must have exactly one check call in the sheet, and every check
-    call must name one of them.
+    `registered` lists the exercises of the sheet (course.toml's, which the
+    check registry holds); every one must have exactly one check call in the
+    sheet, and every check call must name one of them. `points`, course.toml's
+    points of each exercise, replaces those the sheet says.
     """
     stamped = copy.deepcopy(notebook)
     where = f"solutions/{sheet}.ipynb"
@@ -235,7 +240,8 @@ def stamp(
 
     old = stamped.metadata.get(METADATA_KEY, {})
     old_points = old.get("points", {}) if isinstance(old, dict) else {}
-    points = {name: old_points.get(name, 1) for name in called}
+    given = old_points if points is None else points
+    points = {name: given.get(name, 1) for name in called}
     for name, value in points.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise CourseError(

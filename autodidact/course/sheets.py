@@ -118,10 +118,18 @@ def sheet_pairs(root: Path) -> list[SheetPair]:
 
 
 def stamped_solution(path: Path) -> nbformat.NotebookNode:
-    """The solution sheet at `path` with its nbgrader metadata brought up to date."""
-    from autodidact.course.checking import exercises_of_sheet
+    """The solution sheet at `path` with its nbgrader metadata brought up to date.
 
-    return stamp(read_notebook(path), path.stem, exercises_of_sheet(path.stem))
+    Its exercises and their points are those course.toml lists for it.
+    """
+    from autodidact.course.checking import exercises_of_sheet
+    from autodidact.course.manifest import load_manifest
+
+    listed = load_manifest(path.resolve().parent.parent)
+    sheet = listed.sheet(path.stem) if listed else None
+    if sheet is None:  # a course without a manifest: the check registry, points from the sheet
+        return stamp(read_notebook(path), path.stem, exercises_of_sheet(path.stem))
+    return stamp(read_notebook(path), sheet.id, list(sheet.exercises), sheet.points)
 
 
 def generated_text(pair: SheetPair) -> str:

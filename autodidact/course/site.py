@@ -3,9 +3,8 @@
 The site has one page per lecture (``notebooks/*.ipynb``, with the outputs
 stored in the notebook: nothing is executed) and one per student sheet
 (``exercises/*.ipynb``: the sheets without answers; ``solutions/`` is never
-read). The table of contents lists every lecture followed by its sheet (the
-sheet with the same file name), in file-name order, so a new lecture appears
-without editing anything. Each lecture links to its sheet and back, and a
+read). The table of contents lists every lecture followed by its sheet, in
+the order of the course manifest, ``course.toml``. Each lecture links to its sheet and back, and a
 path such as `notebooks/05_linear_algebra.ipynb` written as code in a Markdown
 cell becomes a link to that page.
 
@@ -63,10 +62,28 @@ class Page:
 
 
 def course_pages(root: Path) -> list[Page]:
-    """The site's pages in reading order: each lecture, then the sheet of the same name.
+    """The site's pages in reading order: each lecture, then its sheet.
 
-    Sheets without a lecture of their name come last, in file-name order.
+    The order is course.toml's; in a course without one, file-name order, each
+    lecture followed by the sheet of the same name, and sheets without a lecture
+    of their name last.
     """
+    from autodidact.course.manifest import load_manifest
+
+    manifest = load_manifest(root)
+    if manifest is not None:
+        pages = []
+        for lecture in manifest.lectures:
+            pages.append(Page("lecture", root / LECTURES / f"{lecture.id}.ipynb"))
+            pages.extend(
+                Page("sheet", root / SHEETS / f"{sheet.id}.ipynb")
+                for sheet in manifest.sheets
+                if sheet.lecture == lecture.id
+            )
+        missing = [page.source for page in pages if not page.source.is_file()]
+        if missing:
+            raise CourseError(f"course.toml lists {missing[0]}, which does not exist.")
+        return pages
     lectures = sheets_in(root / LECTURES)
     sheets = {path.stem: path for path in sheets_in(root / SHEETS)}
     if not lectures and not sheets:

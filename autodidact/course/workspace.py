@@ -1,5 +1,7 @@
 """The student's workspace: git-ignored copies of the sheets, never overwritten without a backup.
 
+* `lay_out` makes a course folder elsewhere (from an installed wheel, say):
+  it copies the lectures and the blank sheets the folder lacks;
 * `start` copies each sheet of ``exercises/`` that the workspace lacks; a
   sheet already there is left exactly as it is.
 * `reset` restores a fresh copy of one sheet, after `backup` has kept the
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from autodidact.course.layout import CourseError, resolve_sheet, sheets_in
+from autodidact.course.layout import COURSE_FOLDERS, CourseError, resolve_sheet, sheets_in
+from autodidact.course.manifest import MANIFEST_NAME
 
 BACKUP_FOLDER = ".backup"
 
@@ -32,6 +35,37 @@ def _copy_new(source: Path, target: Path) -> None:
     """Copy `source` to `target`, which must not exist yet (checked atomically)."""
     with open(source, "rb") as reader, open(target, "xb") as writer:
         shutil.copyfileobj(reader, writer)
+
+
+def lay_out(source: Path, folder: Path) -> list[Path]:
+    """Copy into `folder` the lectures and blank sheets of the course at `source` that it lacks.
+
+    Only ``notebooks/``, ``exercises/`` and the manifest ``course.toml`` are
+    copied (never ``solutions/``), and a file already in `folder` is kept as it
+    is. Returns the files copied.
+    """
+    if folder.resolve() == source.resolve():
+        return []
+    copied = []
+    manifest = source / MANIFEST_NAME
+    if manifest.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            _copy_new(manifest, folder / MANIFEST_NAME)
+        except FileExistsError:
+            pass
+        else:
+            copied.append(folder / MANIFEST_NAME)
+    for name in COURSE_FOLDERS:
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for path in sheets_in(source / name):
+            target = folder / name / path.name
+            try:
+                _copy_new(path, target)
+            except FileExistsError:
+                continue
+            copied.append(target)
+    return copied
 
 
 def start(root: Path, workspace: Path) -> StartReport:
