@@ -35,7 +35,7 @@ import pytest
 
 from autodidact.course.site import build_site
 
-from .test_widgets_in_jupyterlab import ARTIFACTS, CHROMIUM_FLAGS, REPO, find_chromium
+from .conftest import ARTIFACTS, REPO
 
 LECTURES = sorted((REPO / "notebooks").glob("*.ipynb"))
 SHEETS = sorted((REPO / "exercises").glob("*.ipynb"))
@@ -105,21 +105,6 @@ def server(site: Path) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    """One headless system Chromium for the module (after the site is built and served)."""
-    chromium = find_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @contextmanager

@@ -31,26 +31,17 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .conftest import ARTIFACTS, REPO, find_chromium
+
 LECTURES = {
     "01": REPO / "notebooks" / "01_finite_differences.ipynb",
     "03": REPO / "notebooks" / "03_reverse_mode.ipynb",
     "04": REPO / "notebooks" / "04_jacobian_accumulation.ipynb",
 }
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # User settings that keep JupyterLab from asking questions or going online:
 # start the notebook's kernel without a dialog, no news, and render every cell
 # (no windowing), so that all cells are in the page.
@@ -74,40 +65,10 @@ ALL_CELLS_RAN = """n => {
 }"""
 
 
-def find_chromium(known_paths: tuple[str, ...] = ("/usr/bin/chromium",)) -> str:
-    """The system Chromium, or skip (fail under CI=true) with the reason."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        path = next((known for known in known_paths if Path(known).exists()), None)
-    if path is None:
-        reason = (
-            "Chromium is not installed (Debian: apt-get install chromium); `.ci/run` installs it"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless system Chromium for the module (skips before any server starts)."""
-    chromium = find_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")
